@@ -1,0 +1,68 @@
+"""Map every error to a JSON body ``{"error": "..."}`` with the right status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import falcon
+import falcon.asgi
+
+from infra.clickhouse import StoreError
+from infra.kafka import BrokerUnavailable
+from projections.entitylog import EntityConflict, WriteNotVisible
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_S = "2"
+
+
+def serialize_error(
+    req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: falcon.HTTPError
+) -> None:
+    """Write an HTTPError as ``{"error": ...}`` (never HTML, never a traceback)."""
+    if isinstance(ex, falcon.HTTPRouteNotFound):
+        message = f"no such path: {req.path}"
+    elif isinstance(ex, falcon.HTTPMethodNotAllowed):
+        message = f"method {req.method} not allowed on {req.path}"
+    else:
+        message = ex.description or ex.title or "error"
+    body: dict[str, Any] = {"error": message}
+    resp.media = body
+    resp.content_type = falcon.MEDIA_JSON
+
+
+async def on_conflict(
+    req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
+) -> None:
+    """A write the log rejected (taken key, stale version): 409."""
+    raise falcon.HTTPConflict(description=str(ex)) from ex
+
+
+async def on_unavailable(
+    req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
+) -> None:
+    """Kafka or ClickHouse cannot serve now: 503 with Retry-After."""
+    log.warning("%s %s: %s", req.method, req.path, ex)
+    raise falcon.HTTPServiceUnavailable(
+        description=f"temporarily unavailable: {ex}", retry_after=int(RETRY_AFTER_S)
+    ) from ex
+
+
+async def on_unexpected(
+    req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
+) -> None:
+    """Anything else: log it whole, answer a plain 500 without internals."""
+    if isinstance(ex, falcon.HTTPError):
+        raise ex
+    log.exception("unhandled error on %s %s", req.method, req.path)
+    raise falcon.HTTPInternalServerError(description="internal error") from ex
+
+
+def install(app: falcon.asgi.App) -> None:
+    """Register the serializer and the handlers, most general first."""
+    app.set_error_serializer(serialize_error)
+    app.add_error_handler(Exception, on_unexpected)
+    app.add_error_handler(EntityConflict, on_conflict)
+    app.add_error_handler(BrokerUnavailable, on_unavailable)
+    app.add_error_handler(WriteNotVisible, on_unavailable)
+    app.add_error_handler(StoreError, on_unavailable)

@@ -1,0 +1,75 @@
+"""Prometheus metrics: request counts and latency per route, platform gauges."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import falcon
+import falcon.asgi
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from infra.stack import Platform
+
+
+class Metrics:
+    """One registry per app, so several apps (tests) never collide."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "vigil_http_requests",
+            "HTTP requests by route template, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "vigil_http_request_seconds",
+            "HTTP request latency by route template",
+            ["route"],
+            registry=self.registry,
+        )
+        Gauge(
+            "vigil_entity_offset",
+            "Last entity-log offset folded into this process's read model",
+            registry=self.registry,
+        ).set_function(lambda: platform.model.state.offset)
+        Gauge(
+            "vigil_projected_rows",
+            "Rows written by this process's projectors",
+            registry=self.registry,
+        ).set_function(lambda: sum(p.rows_written for p in platform.projectors))
+
+    async def process_request(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        req.context.started = time.perf_counter()
+
+    async def process_response(
+        self,
+        req: falcon.asgi.Request,
+        resp: falcon.asgi.Response,
+        resource: Any,
+        req_succeeded: bool,
+    ) -> None:
+        route = req.uri_template if resource is not None else "unmatched"
+        status = str(resp.status_code)
+        self.requests.labels(route, req.method, status).inc()
+        started = getattr(req.context, "started", None)
+        if started is not None:
+            self.latency.labels(route).observe(time.perf_counter() - started)
+
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        """Prometheus text exposition."""
+        resp.data = generate_latest(self.registry)
+        resp.content_type = CONTENT_TYPE_LATEST
+        resp.status = falcon.HTTP_200

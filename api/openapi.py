@@ -1,0 +1,125 @@
+"""The OpenAPI 3.1 document, assembled from the path fragments each area declares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import falcon
+import falcon.asgi
+
+Doc = dict[str, Any]
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def error_response(text: str) -> Doc:
+    """A response whose body is the common error object."""
+    return {"description": text, "content": {"application/json": {"schema": ERROR}}}
+
+
+COMMON_ERRORS: Doc = {
+    "400": error_response("Malformed JSON or an invalid field (named in `error`)."),
+    "404": error_response("Unknown path, or an id that is missing or in another org."),
+    "405": error_response("The path exists but not with this method."),
+    "413": error_response("Body larger than VIGIL_MAX_BODY_BYTES."),
+    "415": error_response("A body that is not application/json."),
+    "503": error_response("Kafka or ClickHouse unavailable; see Retry-After."),
+}
+
+HEALTH_PATHS: Doc = {
+    "/healthz": {
+        "get": {
+            "summary": "Liveness: the process serves requests.",
+            "tags": ["operations"],
+            "security": [],
+            "responses": {"200": {"description": 'Alive: `{"status": "ok"}`'}},
+        }
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Readiness: broker reachable, ClickHouse answers, read model "
+            "caught up, projectors running.",
+            "tags": ["operations"],
+            "security": [],
+            "responses": {
+                "200": {"description": 'Ready: `{"status": "ready", "checks": {...}}`'},
+                "503": {
+                    "description": "Not ready; `error` names the failing checks and "
+                    "`checks` gives each one's state. Carries Retry-After.",
+                    "content": {"application/json": {"schema": ERROR}},
+                },
+            },
+        }
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics (text exposition format).",
+            "tags": ["operations"],
+            "security": [],
+            "responses": {
+                "200": {"description": "Metrics", "content": {"text/plain": {}}}
+            },
+        }
+    },
+    "/api/openapi.json": {
+        "get": {
+            "summary": "This document.",
+            "tags": ["operations"],
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+        }
+    },
+}
+
+
+def build_document(fragments: Iterable[Doc]) -> Doc:
+    """Merge path fragments into one OpenAPI 3.1 document."""
+    paths: Doc = {}
+    for fragment in fragments:
+        paths.update(fragment)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Vigil API",
+            "version": "0.1.0",
+            "description": (
+                "Event-sourced sensor telemetry, alerting and AI agents. Every error "
+                'is a JSON object `{"error": "..."}` with the HTTP status. Choices '
+                "the references leave open are documented on each operation and under "
+                "`x-vigil-conventions`."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "x-vigil-conventions": {
+            "errors": 'All errors: `{"error": "..."}`; unknown paths 404, wrong '
+            "method 405, malformed JSON 400, non-JSON body 415, oversized body 413.",
+            "timestamps": "UTC, ISO-8601 with a `Z` suffix.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {"type": "string"}},
+                }
+            },
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+            },
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+class OpenApi:
+    """``GET /api/openapi.json``."""
+
+    def __init__(self, document: Doc) -> None:
+        self.document = document
+
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        resp.media = self.document

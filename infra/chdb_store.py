@@ -1,0 +1,141 @@
+"""The embedded ClickHouse adapter: chDB in this process, data in a directory."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from chdb import session
+
+from infra.clickhouse import Params, Rows, StoreError, check_token
+
+_OUTPUT = "JSONCompact"
+_SETTINGS = (
+    "output_format_json_quote_64bit_integers=0, "
+    "output_format_json_quote_decimals=0, date_time_output_format='iso'"
+)
+
+
+# chDB runs one engine per process, on one directory: stores share it, counted.
+_ENGINES: dict[str, tuple[session.Session, int]] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _acquire(path: str) -> session.Session:
+    with _ENGINES_LOCK:
+        engine, users = _ENGINES.get(path, (None, 0))
+        if engine is None:
+            try:
+                engine = session.Session(path)
+            except Exception as ex:  # chdb raises bare RuntimeError/Exception
+                raise StoreError(f"cannot open chDB at {path}: {ex}") from ex
+        _ENGINES[path] = (engine, users + 1)
+        return engine
+
+
+def _release(path: str) -> None:
+    with _ENGINES_LOCK:
+        engine, users = _ENGINES[path]
+        if users > 1:
+            _ENGINES[path] = (engine, users - 1)
+            return
+        del _ENGINES[path]
+        engine.close()
+
+
+class ChdbStore:
+    """A handle on the process's chDB engine (chDB locks its directory)."""
+
+    def __init__(self, path: str, database: str) -> None:
+        self.database = database
+        self.path = path
+        self._session = _acquire(path)
+        self._closed = False
+
+    def _run(self, sql: str, fmt: str, params: Params) -> Any:
+        try:
+            return self._session.query(sql, fmt, params=dict(params or {}))
+        except Exception as ex:
+            raise StoreError(f"{ex}".strip()) from ex
+
+    def command(self, sql: str, params: Params = None) -> None:
+        """Run a statement that returns nothing."""
+        self._run(sql, "CSV", params)
+
+    def query(self, sql: str, params: Params = None) -> Rows:
+        """Run a query; DateTime columns come back as aware UTC datetimes."""
+        result = self._run(f"{sql}\nSETTINGS {_SETTINGS}", _OUTPUT, params)
+        raw = result.bytes()
+        if not raw:
+            return Rows((), [])
+        doc = orjson.loads(raw)
+        meta = doc["meta"]
+        converters = [_converter(m["type"]) for m in meta]
+        rows = [
+            tuple(conv(v) for conv, v in zip(converters, row, strict=True))
+            for row in doc["data"]
+        ]
+        return Rows(tuple(m["name"] for m in meta), rows)
+
+    def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        dedup_token: str | None = None,
+    ) -> None:
+        """Insert rows as one JSONEachRow block."""
+        if not rows:
+            return
+        settings = ""
+        if dedup_token is not None:
+            settings = (
+                f" SETTINGS insert_deduplication_token='{check_token(dedup_token)}'"
+            )
+        cols = ", ".join(columns)
+        body = b"\n".join(
+            orjson.dumps(dict(zip(columns, row, strict=True)), default=_json_default)
+            for row in rows
+        )
+        head = f"INSERT INTO {table} ({cols}){settings} FORMAT JSONEachRow\n"
+        self._run(head + body.decode(), "CSV", None)
+
+    def close(self) -> None:
+        """Release this handle; the last one closes the engine and its lock."""
+        if not self._closed:
+            self._closed = True
+            _release(self.path)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray):
+        return value.decode("latin-1")
+    raise TypeError(f"cannot insert {type(value).__name__}")
+
+
+def _converter(ch_type: str) -> Any:
+    inner = ch_type
+    for wrapper in ("Nullable(", "LowCardinality("):
+        if inner.startswith(wrapper):
+            inner = inner[len(wrapper) : -1]
+    if inner.startswith("DateTime"):
+        return _parse_datetime
+    return _identity
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _parse_datetime(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

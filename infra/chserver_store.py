@@ -1,0 +1,61 @@
+"""The server adapter: a ClickHouse server or cluster through clickhouse-connect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import clickhouse_connect
+from clickhouse_connect.driver.exceptions import ClickHouseError
+
+from infra.clickhouse import Params, Rows, StoreError, check_token
+
+
+class ServerStore:
+    """clickhouse-connect client; runs the same SQL as the chDB adapter."""
+
+    def __init__(self, url: str, database: str) -> None:
+        self.database = database
+        try:
+            self._client = clickhouse_connect.get_client(dsn=url)
+        except ClickHouseError as ex:
+            raise StoreError(f"cannot reach ClickHouse at {url}: {ex}") from ex
+
+    def command(self, sql: str, params: Params = None) -> None:
+        """Run a statement that returns nothing."""
+        try:
+            self._client.command(sql, parameters=dict(params or {}))
+        except ClickHouseError as ex:
+            raise StoreError(str(ex)) from ex
+
+    def query(self, sql: str, params: Params = None) -> Rows:
+        """Run a query and return its rows."""
+        try:
+            result = self._client.query(sql, parameters=dict(params or {}))
+        except ClickHouseError as ex:
+            raise StoreError(str(ex)) from ex
+        return Rows(tuple(result.column_names), list(result.result_rows))
+
+    def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        dedup_token: str | None = None,
+    ) -> None:
+        """Insert rows as one block."""
+        if not rows:
+            return
+        settings = {}
+        if dedup_token is not None:
+            settings["insert_deduplication_token"] = check_token(dedup_token)
+        try:
+            self._client.insert(
+                table, list(rows), column_names=list(columns), settings=settings
+            )
+        except ClickHouseError as ex:
+            raise StoreError(str(ex)) from ex
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._client.close()

@@ -1,0 +1,186 @@
+"""The ``vigil`` command: dev, api, worker, topics, migrate, settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from infra import InfraError
+from infra.settings import Settings, describe
+
+log = logging.getLogger("vigil")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("aiokafka", "faust", "mode", "kafka"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
+
+
+def _apply_options(args: argparse.Namespace) -> Settings:
+    """Turn --host/--port/--data-dir into VIGIL_* variables (workers inherit them)."""
+    for option in ("host", "port", "data_dir", "workers"):
+        value = getattr(args, option, None)
+        if value is not None:
+            if option == "data_dir":
+                value = Path(value).resolve()
+            os.environ[f"VIGIL_{option.upper()}"] = str(value)
+    settings = Settings.from_env()
+    os.environ["VIGIL_DATA_DIR"] = str(settings.data_dir.resolve())
+    return Settings.from_env()
+
+
+def _serve(settings: Settings) -> int:
+    from infra.server import serve
+
+    return serve(settings)
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    """Start broker (unless external), migrate, serve API + Faust + projectors."""
+    settings = _apply_options(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.workers != 1 and not settings.clickhouse_url:
+        raise InfraError("embedded chDB allows one process: use --workers 1")
+    broker = None
+    if not settings.kafka_bootstrap:
+        from infra.broker import TansuBroker
+
+        broker = TansuBroker(
+            settings.tansu_bin, log_file=settings.data_dir / "tansu.log"
+        ).start()
+        os.environ["VIGIL_KAFKA_BOOTSTRAP"] = broker.bootstrap
+        print(f"vigil: embedded Tansu broker on {broker.bootstrap}", flush=True)
+    print(
+        f"vigil: data in {settings.data_dir}, serving on "
+        f"http://{settings.host}:{settings.port} (Ctrl-C stops)",
+        flush=True,
+    )
+    try:
+        return _serve(Settings.from_env())
+    finally:
+        if broker is not None and broker.stop():
+            print("vigil: broker stopped", flush=True)
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    """Serve the API against an external broker (production)."""
+    settings = _apply_options(args)
+    if not settings.kafka_bootstrap:
+        raise InfraError("vigil api needs VIGIL_KAFKA_BOOTSTRAP (vigil dev embeds one)")
+    return _serve(settings)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run projectors and Faust agents without the API (scale by partitions)."""
+    settings = _apply_options(args)
+    if not settings.kafka_bootstrap:
+        raise InfraError("vigil worker needs VIGIL_KAFKA_BOOTSTRAP")
+    from infra.stack import Platform
+
+    async def run() -> None:
+        platform = Platform(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await platform.start()
+        print("vigil: worker running (Ctrl-C stops)", flush=True)
+        await stop.wait()
+        await platform.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    """Create missing topics and list them."""
+    settings = _apply_options(args)
+    if not settings.kafka_bootstrap:
+        raise InfraError("vigil topics needs VIGIL_KAFKA_BOOTSTRAP")
+    from infra.topics import TOPICS, ensure_topics
+
+    ensure_topics(settings)
+    for spec in TOPICS:
+        parts = spec.partitions or settings.topic_partitions
+        print(f"{settings.topic(spec.name)}\tpartitions={parts}\t{spec.configs or ''}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply pending ClickHouse migrations."""
+    settings = _apply_options(args)
+    from infra.clickhouse import open_store
+    from projections.migrations import migrate
+
+    store = open_store(settings)
+    try:
+        applied = migrate(store)
+    finally:
+        store.close()
+    for m in applied:
+        print(f"applied {m.version}: {m.description}")
+    print(f"schema up to date ({len(applied)} applied)")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Print every VIGIL_* setting with its default."""
+    for name, default, doc in describe():
+        print(f"{name}\t{default!r}\t{doc}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vigil", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    commands: dict[str, Any] = {
+        "dev": cmd_dev,
+        "api": cmd_api,
+        "worker": cmd_worker,
+        "topics": cmd_topics,
+        "migrate": cmd_migrate,
+        "settings": cmd_settings,
+    }
+    for name, fn in commands.items():
+        p = sub.add_parser(name, help=fn.__doc__, description=fn.__doc__)
+        p.set_defaults(fn=fn)
+        p.add_argument("--data-dir", help="data directory (VIGIL_DATA_DIR)")
+        if name in {"dev", "api"}:
+            p.add_argument("--host", help="listen address (VIGIL_HOST)")
+            p.add_argument("--port", type=int, help="listen port (VIGIL_PORT)")
+        if name == "api":
+            p.add_argument(
+                "--workers", type=int, help="gunicorn workers (VIGIL_WORKERS)"
+            )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``vigil`` console script."""
+    args = _parser().parse_args(argv)
+    _setup_logging(Settings.from_env().log_level)
+    try:
+        return int(args.fn(args))
+    except InfraError as ex:
+        print(f"vigil: {ex}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())

@@ -1,0 +1,115 @@
+"""The ClickHouse store: one interface, a chDB and a clickhouse-connect adapter."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from infra import InfraError
+from infra.settings import Settings
+
+Params = Mapping[str, Any] | None
+_TOKEN = re.compile(r"^[A-Za-z0-9_.:+/=\-]{1,200}$")
+
+
+class StoreError(InfraError):
+    """A ClickHouse statement failed."""
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A query result: column names and row tuples."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column name."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def scalar(self) -> Any:
+        """The first column of the first row (None when empty)."""
+        return self.rows[0][0] if self.rows else None
+
+
+class ClickHouseStore(Protocol):
+    """What Vigil needs of ClickHouse; SQL uses ``{name:Type}`` parameters."""
+
+    database: str
+
+    def command(self, sql: str, params: Params = None) -> None:
+        """Run a statement that returns nothing."""
+
+    def query(self, sql: str, params: Params = None) -> Rows:
+        """Run a query and return its rows."""
+
+    def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        dedup_token: str | None = None,
+    ) -> None:
+        """Insert rows as one block; a repeated ``dedup_token`` inserts nothing."""
+
+    def close(self) -> None:
+        """Release the engine or connection."""
+
+
+def check_token(token: str) -> str:
+    """Return ``token`` if it is safe to inline as a dedup token."""
+    if not _TOKEN.match(token):
+        raise StoreError(f"bad deduplication token {token!r}")
+    return token
+
+
+def open_store(settings: Settings) -> ClickHouseStore:
+    """Open the store the settings name: a server URL, else embedded chDB."""
+    if settings.clickhouse_url:
+        from infra.chserver_store import ServerStore
+
+        return ServerStore(settings.clickhouse_url, settings.clickhouse_database)
+    from infra.chdb_store import ChdbStore
+
+    settings.chdb_path.mkdir(parents=True, exist_ok=True)
+    return ChdbStore(str(settings.chdb_path), settings.clickhouse_database)
+
+
+class AsyncStore:
+    """Run a store's blocking calls in worker threads, off the event loop."""
+
+    def __init__(self, store: ClickHouseStore, threads: int = 4) -> None:
+        self.sync = store
+        self.database = store.database
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="clickhouse")
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    async def command(self, sql: str, params: Params = None) -> None:
+        """See :meth:`ClickHouseStore.command`."""
+        await self._run(self.sync.command, sql, params)
+
+    async def query(self, sql: str, params: Params = None) -> Rows:
+        """See :meth:`ClickHouseStore.query`."""
+        result: Rows = await self._run(self.sync.query, sql, params)
+        return result
+
+    async def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        dedup_token: str | None = None,
+    ) -> None:
+        """See :meth:`ClickHouseStore.insert`."""
+        await self._run(self.sync.insert, table, columns, rows, dedup_token)
+
+    def close(self) -> None:
+        """Stop the worker threads and close the store."""
+        self._pool.shutdown(wait=True)
+        self.sync.close()

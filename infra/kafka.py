@@ -1,0 +1,116 @@
+"""Kafka clients: an idempotent confluent-kafka producer with an asyncio face, and
+aiokafka consumer factories."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from confluent_kafka import KafkaError, Message, Producer
+
+from infra import InfraError
+from infra.settings import Settings
+
+
+class BrokerUnavailable(InfraError):
+    """Kafka did not acknowledge a write in time; nothing may be claimed written."""
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """Where an acknowledged message landed."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class AsyncProducer:
+    """confluent-kafka's idempotent producer (``acks=all``) awaited from asyncio."""
+
+    def __init__(self, settings: Settings, **extra: Any) -> None:
+        config = {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "enable.idempotence": True,
+            "acks": "all",
+            "linger.ms": 2,
+            "compression.type": "lz4",
+            "message.timeout.ms": settings.produce_timeout_ms,
+            "log_level": 3,
+            **extra,
+        }
+        self._producer = Producer(config)
+        self._stop = threading.Event()
+        self._poller = threading.Thread(
+            target=self._poll, name="kafka-poll", daemon=True
+        )
+        self._poller.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self._producer.poll(0.05)
+
+    async def send(
+        self, topic: str, value: bytes, key: bytes | None = None
+    ) -> Delivered:
+        """Append one message and return where it landed once Kafka acknowledged it."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Delivered] = loop.create_future()
+
+        def on_delivery(err: KafkaError | None, msg: Message) -> None:
+            result: Delivered | BaseException
+            if err is not None:
+                result = BrokerUnavailable(
+                    f"Kafka did not accept the write: {err.str()}"
+                )
+            else:
+                result = Delivered(msg.topic(), msg.partition(), msg.offset())
+            loop.call_soon_threadsafe(_settle, future, result)
+
+        try:
+            self._producer.produce(topic, value=value, key=key, on_delivery=on_delivery)
+        except BufferError as ex:
+            raise BrokerUnavailable("the producer queue is full") from ex
+        return await future
+
+    def flush(self, timeout: float = 10.0) -> int:
+        """Wait for outstanding messages; return how many are still undelivered."""
+        return int(self._producer.flush(timeout))
+
+    def close(self) -> None:
+        """Flush what is queued and stop the poll thread."""
+        self.flush()
+        self._stop.set()
+        self._poller.join(timeout=2)
+
+
+def _settle(
+    future: asyncio.Future[Delivered], result: Delivered | BaseException
+) -> None:
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
+def consumer(
+    settings: Settings, group: str | None = None, **extra: Any
+) -> AIOKafkaConsumer:
+    """Return an (unstarted) aiokafka consumer; offsets are committed by hand."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "rebalance_timeout_ms": int(settings.rebalance_timeout_s * 1000),
+        "session_timeout_ms": max(6000, int(settings.rebalance_timeout_s * 2000)),
+        "heartbeat_interval_ms": 1000,
+    }
+    if group is not None:
+        options["group_id"] = f"{settings.consumer_group_prefix}-{group}"
+    options.update(extra)
+    return AIOKafkaConsumer(**options)

@@ -1,0 +1,105 @@
+"""Read every Vigil setting from ``VIGIL_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from infra import InfraError
+
+
+class SettingsError(InfraError):
+    """A ``VIGIL_*`` variable holds a value that cannot be used."""
+
+
+def _doc(default: Any, text: str) -> Any:
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings; each field ``x`` is read from ``VIGIL_X``."""
+
+    data_dir: Path = _doc(Path(".vigil"), "Where the embedded stack keeps its data.")
+    host: str = _doc("127.0.0.1", "Address the API listens on.")
+    port: int = _doc(8000, "Port the API listens on.")
+    workers: int = _doc(1, "gunicorn workers (chDB needs exactly 1).")
+    log_level: str = _doc("info", "Log level: debug, info, warning, error.")
+    kafka_bootstrap: str = _doc(
+        "", "Kafka bootstrap servers; empty starts the embedded Tansu broker."
+    )
+    tansu_bin: str = _doc("", "Explicit path of the tansu binary for the broker.")
+    topic_prefix: str = _doc("", "Prefix on every topic name (shared clusters, tests).")
+    topic_partitions: int = _doc(4, "Partitions of the partitioned topics.")
+    produce_timeout_ms: int = _doc(
+        10_000, "How long a write waits for Kafka before answering 503."
+    )
+    clickhouse_url: str = _doc(
+        "", "ClickHouse server URL (http://user:pass@host:8123); empty uses chDB."
+    )
+    clickhouse_database: str = _doc("vigil", "ClickHouse database of the projections.")
+    projection_batch_rows: int = _doc(50_000, "Rows that make a projector flush.")
+    projection_flush_ms: int = _doc(200, "Longest a projected row waits in a buffer.")
+    consumer_group_prefix: str = _doc("vigil", "Prefix of consumer group ids.")
+    rebalance_timeout_s: float = _doc(
+        3.0, "Consumer-group rebalance timeout (Tansu waits it at first join)."
+    )
+    write_timeout_s: float = _doc(
+        10.0, "How long a write waits to see itself in the read model."
+    )
+    max_body_bytes: int = _doc(4 * 1024 * 1024, "Largest accepted request body.")
+    faust_enabled: bool = _doc(True, "Run the Faust app inside the API process.")
+    projectors_enabled: bool = _doc(True, "Run the projectors inside the API process.")
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Settings:
+        """Build settings from ``VIGIL_*`` variables, then apply ``overrides``."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"VIGIL_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.name, type(f.default), raw)
+        return replace(cls(**values), **overrides)
+
+    @property
+    def chdb_path(self) -> Path:
+        """Directory of the embedded chDB engine."""
+        return self.data_dir / "chdb"
+
+    def topic(self, name: str) -> str:
+        """Full name of a topic, with the configured prefix."""
+        return f"{self.topic_prefix}{name}"
+
+
+def _parse(name: str, kind: type, raw: str) -> Any:
+    try:
+        if kind is bool:
+            return _parse_bool(raw)
+        if issubclass(kind, Path):
+            return Path(raw)
+        return kind(raw)
+    except ValueError as ex:
+        raise SettingsError(f"VIGIL_{name.upper()}={raw!r}: {ex}") from ex
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """List (variable, default, meaning) of every setting, for docs and ``--help``."""
+    return [
+        (f"VIGIL_{f.name.upper()}", str(f.default), f.metadata["doc"])
+        for f in fields(Settings)
+    ]

@@ -1,0 +1,124 @@
+"""Compose the platform: topics, store, producer, read model, projectors, Faust.
+
+The API process (``vigil dev`` / ``vigil api``) and ``vigil worker`` both start a
+:class:`Platform`; the flags in the settings say which parts run where.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from infra.clickhouse import AsyncStore, open_store
+from infra.kafka import AsyncProducer
+from infra.settings import Settings
+from infra.topics import TOPICS, admin_client, ensure_topics
+from projections.archive import EntityArchive, rehydrate
+from projections.entitylog import EntityLog
+from projections.migrations import migrate
+from projections.projector import Projector
+from projections.readmodel import EntityReadModel
+
+log = logging.getLogger(__name__)
+
+
+class Platform:
+    """Everything one Vigil process runs, started and stopped in order."""
+
+    def __init__(self, settings: Settings, start_timeout_s: float = 120.0) -> None:
+        self.settings = settings
+        self.start_timeout_s = start_timeout_s
+        self.store: AsyncStore | None = None
+        self.producer: AsyncProducer | None = None
+        self.model = EntityReadModel(settings)
+        self.entities: EntityLog | None = None
+        self.projectors: list[Projector] = []
+        self.faust: Any = None
+        self.started = False
+        self.rehydrated = 0
+
+    async def start(self) -> None:
+        """Start every part; the API must not serve before this returns."""
+        t0 = time.monotonic()
+        s = self.settings
+        await asyncio.to_thread(ensure_topics, s, TOPICS)
+        self.store = AsyncStore(await asyncio.to_thread(open_store, s))
+        applied = await asyncio.to_thread(migrate, self.store.sync)
+        if applied:
+            log.info("applied %s migration(s)", len(applied))
+        self.producer = AsyncProducer(s)
+        self.rehydrated = await rehydrate(s, self.store, self.producer)
+        await self.model.start()
+        await self.model.wait_caught_up(self.start_timeout_s)
+        self.entities = EntityLog(s, self.producer, self.model)
+        if s.projectors_enabled:
+            await self._start_projectors()
+        if s.faust_enabled:
+            await self._start_faust()
+        self.started = True
+        log.info("platform started in %.1fs", time.monotonic() - t0)
+
+    async def _start_projectors(self) -> None:
+        assert self.store is not None  # noqa: S101 - opened in start()
+        self.projectors = [Projector(self.settings, self.store, EntityArchive())]
+        for projector in self.projectors:
+            await projector.start()
+
+    async def _start_faust(self) -> None:
+        from streams.app import create_faust_app
+
+        self.faust = create_faust_app(self.settings)
+        await self.faust.start()
+
+    async def stop(self) -> None:
+        """Stop in reverse order; buffered projections are flushed first."""
+        self.started = False
+        log.info("platform stopping")
+        if self.faust is not None:
+            await self.faust.stop()
+        for projector in self.projectors:
+            await projector.stop()
+        await self.model.stop()
+        if self.producer is not None:
+            await asyncio.to_thread(self.producer.close)
+        if self.store is not None:
+            await asyncio.to_thread(self.store.close)
+        log.info("platform stopped")
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency's state: ``ok`` or what is wrong."""
+        return {
+            "broker": await self._check_broker(),
+            "clickhouse": await self._check_clickhouse(),
+            "read_model": self._check_read_model(),
+            "projectors": self._check_projectors(),
+        }
+
+    async def _check_broker(self) -> str:
+        try:
+            await asyncio.to_thread(
+                lambda: admin_client(self.settings).list_topics(timeout=2)
+            )
+        except Exception as ex:  # any client failure means not reachable
+            return f"unreachable: {ex}"
+        return "ok"
+
+    async def _check_clickhouse(self) -> str:
+        if self.store is None:
+            return "not started"
+        try:
+            await asyncio.wait_for(self.store.query("SELECT 1"), 5)
+        except Exception as ex:  # any engine failure means not ready
+            return f"unavailable: {ex}"
+        return "ok"
+
+    def _check_read_model(self) -> str:
+        if self.model.failed is not None:
+            return f"failed: {self.model.failed}"
+        return "ok" if self.model.caught_up.is_set() else "catching up"
+
+    def _check_projectors(self) -> str:
+        failed = [p.table for p in self.projectors if p.failed is not None]
+        return f"failed: {', '.join(failed)}" if failed else "ok"

@@ -1,0 +1,77 @@
+"""Every topic Vigil uses, in one place, and their idempotent creation."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from confluent_kafka import KafkaError, KafkaException, TopicCollection
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from infra import InfraError
+from infra.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class TopicError(InfraError):
+    """A topic could not be created or described."""
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """Name, partition count and configs of one topic (name without prefix)."""
+
+    name: str
+    partitions: int | None  # None: the configured default
+    configs: dict[str, str] = field(default_factory=dict)
+    doc: str = ""
+
+
+COMPACTED = {"cleanup.policy": "compact"}
+
+TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec(
+        "vigil.entities.v1",
+        1,
+        COMPACTED,
+        "State-carrying entity events keyed by entity id; one partition: total order.",
+    ),
+)
+
+
+def admin_client(settings: Settings) -> AdminClient:
+    """Return an admin client for the configured broker."""
+    return AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+
+
+def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = TOPICS) -> None:
+    """Create every missing topic; existing topics are left as they are."""
+    admin = admin_client(settings)
+    new = [
+        NewTopic(
+            settings.topic(s.name),
+            s.partitions or settings.topic_partitions,
+            1,
+            config=dict(s.configs),
+        )
+        for s in specs
+    ]
+    for name, future in admin.create_topics(new, request_timeout=15).items():
+        try:
+            future.result()
+            log.info("created topic %s", name)
+        except KafkaException as ex:
+            if ex.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise TopicError(f"cannot create topic {name}: {ex}") from ex
+
+
+def topic_id(settings: Settings, name: str) -> str:
+    """Return the broker's id of this incarnation of a topic (changes if recreated)."""
+    full = settings.topic(name)
+    admin = admin_client(settings)
+    try:
+        description = admin.describe_topics(TopicCollection([full]))[full].result(15)
+    except KafkaException as ex:
+        raise TopicError(f"cannot describe topic {full}: {ex}") from ex
+    return str(description.topic_id)

@@ -1,0 +1,47 @@
+"""Encode and decode Avro in the Confluent wire format: magic 0, schema id, body."""
+
+from __future__ import annotations
+
+import io
+import struct
+from functools import cache
+from typing import Any
+
+import fastavro
+
+from schemas import SchemaError
+from schemas.registry import SchemaEntry, by_id
+
+_HEADER = struct.Struct(">bI")
+MAGIC = 0
+
+
+@cache
+def _parsed(schema_id: int) -> Any:
+    return fastavro.parse_schema(by_id(schema_id).parsed)
+
+
+def encode(entry: SchemaEntry, record: dict[str, Any]) -> bytes:
+    """Serialize ``record`` with ``entry``'s schema, framed for Confluent consumers."""
+    buf = io.BytesIO()
+    buf.write(_HEADER.pack(MAGIC, entry.schema_id))
+    try:
+        fastavro.schemaless_writer(buf, _parsed(entry.schema_id), record)
+    except (ValueError, TypeError, KeyError) as ex:
+        raise SchemaError(f"record does not fit schema {entry.schema_id}: {ex}") from ex
+    return buf.getvalue()
+
+
+def decode(data: bytes) -> tuple[int, dict[str, Any]]:
+    """Return (schema id, record) of a Confluent-framed Avro message."""
+    if len(data) < _HEADER.size:
+        raise SchemaError("message shorter than the Confluent header")
+    magic, schema_id = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise SchemaError(f"unknown magic byte {magic}")
+    try:
+        body = io.BytesIO(memoryview(data)[_HEADER.size :])
+        record = fastavro.schemaless_reader(body, _parsed(schema_id), None)
+    except (EOFError, ValueError, IndexError) as ex:
+        raise SchemaError(f"cannot decode body with schema {schema_id}: {ex}") from ex
+    return schema_id, record  # type: ignore[return-value]

@@ -1,0 +1,66 @@
+"""Domain events as frozen dataclasses, and mappers to and from their Avro records."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+from schemas import codec
+from schemas.registry import latest_for
+
+ENTITIES_TOPIC = "vigil.entities.v1"
+Change = Literal["created", "updated", "deleted"]
+
+
+@dataclass(frozen=True)
+class EntityChanged:
+    """An entity's full state after a change (state is ``None`` once deleted)."""
+
+    entity_type: str
+    entity_id: str
+    org_id: str
+    version: int
+    change: Change
+    state: dict[str, Any] | None
+    unique_keys: tuple[str, ...] = ()
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    actor: str | None = None
+    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+def encode_entity(event: EntityChanged) -> bytes:
+    """Serialize an entity event for ``vigil.entities.v1``."""
+    record = {
+        "event_id": event.event_id,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "org_id": event.org_id,
+        "version": event.version,
+        "change": event.change,
+        "state": None if event.state is None else orjson.dumps(event.state).decode(),
+        "unique_keys": list(event.unique_keys),
+        "occurred_at": event.occurred_at,
+        "actor": event.actor,
+    }
+    return codec.encode(latest_for(ENTITIES_TOPIC), record)
+
+
+def decode_entity(data: bytes) -> EntityChanged:
+    """Read an entity event from its wire bytes (any published schema version)."""
+    _, r = codec.decode(data)
+    return EntityChanged(
+        entity_type=r["entity_type"],
+        entity_id=r["entity_id"],
+        org_id=r["org_id"],
+        version=r["version"],
+        change=r["change"],
+        state=None if r["state"] is None else orjson.loads(r["state"]),
+        unique_keys=tuple(r["unique_keys"]),
+        occurred_at=r["occurred_at"],
+        actor=r["actor"],
+        event_id=r["event_id"],
+    )

@@ -1,0 +1,63 @@
+"""The schema catalogue: stable ids, subjects and versions of every ``.avsc``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from schemas import SchemaError
+
+
+@dataclass(frozen=True)
+class SchemaEntry:
+    """One registered schema version; ``schema_id`` never changes once published."""
+
+    schema_id: int
+    topic: str
+    version: int
+    file: str
+
+    @property
+    def subject(self) -> str:
+        """Subject name under Confluent's TopicNameStrategy (unprefixed topic)."""
+        return f"{self.topic}-value"
+
+    @property
+    def text(self) -> str:
+        """The schema document as published."""
+        return _text(self.file)
+
+    @property
+    def parsed(self) -> dict[str, Any]:
+        """The schema as a JSON object."""
+        return json.loads(self.text)  # type: ignore[no-any-return]
+
+
+# Ids are append-only: a new schema version gets the next id; never reuse one.
+CATALOGUE: tuple[SchemaEntry, ...] = (
+    SchemaEntry(1, "vigil.entities.v1", 1, "entity_changed.v1.avsc"),
+)
+
+
+@cache
+def _text(file: str) -> str:
+    return resources.files("schemas").joinpath(file).read_text(encoding="utf-8")
+
+
+def by_id(schema_id: int) -> SchemaEntry:
+    """Return the schema registered under ``schema_id``."""
+    for entry in CATALOGUE:
+        if entry.schema_id == schema_id:
+            return entry
+    raise SchemaError(f"unknown schema id {schema_id}")
+
+
+def latest_for(topic: str) -> SchemaEntry:
+    """Return the newest schema version of ``topic``'s values."""
+    entries = [e for e in CATALOGUE if e.topic == topic]
+    if not entries:
+        raise SchemaError(f"no schema for topic {topic}")
+    return max(entries, key=lambda e: e.version)

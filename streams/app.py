@@ -1,0 +1,37 @@
+"""The Faust app: one per process, configured from Vigil settings."""
+
+from __future__ import annotations
+
+import socket
+
+import faust
+
+from infra.settings import Settings
+
+
+def create_faust_app(settings: Settings, instance: str | None = None) -> faust.App:
+    """Build the Faust app (agents register on it in their own modules)."""
+    brokers = ";".join(
+        f"kafka://{host}" for host in settings.kafka_bootstrap.split(",") if host
+    )
+    return faust.App(
+        f"{settings.consumer_group_prefix}-{settings.topic_prefix}streams",
+        broker=brokers,
+        store="memory://",
+        autodiscover=False,
+        web_enabled=False,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=1,
+        consumer_auto_offset_reset="earliest",
+        broker_rebalance_timeout=settings.rebalance_timeout_s,
+        broker_session_timeout=max(6.0, settings.rebalance_timeout_s * 2),
+        broker_heartbeat_interval=1.0,
+        broker_commit_interval=0.5,
+        stream_recovery_delay=0.0,
+        # Static membership: a restarted worker takes its partitions back
+        # without a rebalance of the whole group.
+        consumer_group_instance_id=instance
+        or f"{socket.gethostname()}-{settings.port}",
+        worker_redirect_stdouts=False,
+        datadir=str(settings.data_dir / "faust"),
+    )

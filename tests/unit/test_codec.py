@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas import SchemaError, codec
+from schemas.events import EntityChanged, decode_entity, encode_entity
+from schemas.registry import CATALOGUE, by_id, latest_for
+
+
+def _event() -> EntityChanged:
+    return EntityChanged(
+        "device",
+        "d1",
+        "org1",
+        3,
+        "updated",
+        {"display_name": "Pump 1", "n": 2},
+        ("device.hw:org1:SIM-001",),
+        datetime(2026, 4, 13, 12, 0, tzinfo=UTC),
+        "user-1",
+    )
+
+
+def test_entity_event_round_trips() -> None:
+    event = _event()
+    assert decode_entity(encode_entity(event)) == event
+
+
+def test_wire_format_is_confluent_framed() -> None:
+    data = encode_entity(_event())
+    magic, schema_id = struct.unpack(">bI", data[:5])
+    assert magic == 0
+    assert schema_id == latest_for("vigil.entities.v1").schema_id
+
+
+def test_deleted_event_carries_no_state() -> None:
+    event = EntityChanged("site", "s1", "o", 2, "deleted", None)
+    assert decode_entity(encode_entity(event)).state is None
+
+
+def test_bad_magic_byte_is_refused() -> None:
+    data = bytearray(encode_entity(_event()))
+    data[0] = 7
+    with pytest.raises(SchemaError, match="magic"):
+        codec.decode(bytes(data))
+
+
+def test_unknown_schema_id_is_refused() -> None:
+    with pytest.raises(SchemaError, match="unknown schema id"):
+        codec.decode(struct.pack(">bI", 0, 999_999) + b"\x00")
+
+
+def test_truncated_body_is_refused() -> None:
+    with pytest.raises(SchemaError):
+        codec.decode(encode_entity(_event())[:9])
+
+
+def test_schema_ids_are_unique_and_stable() -> None:
+    ids = [e.schema_id for e in CATALOGUE]
+    assert len(ids) == len(set(ids))
+    assert by_id(1).subject == "vigil.entities.v1-value"
+    assert by_id(1).parsed["name"] == "EntityChanged"
