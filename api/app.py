@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 import falcon
@@ -11,10 +12,17 @@ import falcon.media
 import orjson
 
 from api import errors
+from api.auth import Authenticator, AuthMiddleware
+from api.common import Presence, Services
 from api.health import Health, Ready
+from api.identity import Tokens
 from api.limits import BodyLimit, RequireJson
 from api.metrics import Metrics
 from api.openapi import HEALTH_PATHS, OpenApi, build_document
+from api.openapi_paths import API_PATHS
+from api.ratelimit import RateLimiter
+from api.routes import add_routes
+from api.usage import KeyUsage
 from infra.settings import Settings
 from infra.stack import Platform
 
@@ -24,14 +32,30 @@ log = logging.getLogger(__name__)
 class Lifespan:
     """Start the platform before the first request; stop it at shutdown."""
 
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
     async def process_startup(self, scope: Any, event: Any) -> None:
-        await self.platform.start()
+        platform = self.services.platform
+        await platform.start()
+        self.services.usage.start(self.services.entities, platform.model.state)
 
     async def process_shutdown(self, scope: Any, event: Any) -> None:
-        await self.platform.stop()
+        platform = self.services.platform
+        await self.services.usage.stop(platform.entities, platform.model.state)
+        await platform.stop()
+
+
+def jwt_secret(settings: Settings) -> str:
+    """The configured secret, else one generated once into the data directory."""
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    path = settings.data_dir / "jwt_secret"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _json_handler() -> falcon.media.JSONHandler:
@@ -47,6 +71,7 @@ class VigilApp:
     def __init__(self, falcon_app: falcon.asgi.App, platform: Platform, limit: int):
         self.falcon = falcon_app
         self.platform = platform
+        self.services: Services | None = None
         self._asgi = BodyLimit(falcon_app, limit)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -59,8 +84,21 @@ def create_app(
     """Build the app; the platform starts with the ASGI lifespan."""
     settings = settings or Settings.from_env()
     platform = platform or Platform(settings)
+    services = Services(
+        settings,
+        platform,
+        Tokens(jwt_secret(settings)),
+        KeyUsage(),
+        presence=Presence(settings.online_window_s),
+    )
     metrics = Metrics(platform)
-    app = falcon.asgi.App(middleware=[Lifespan(platform), metrics, RequireJson()])
+    authenticator = Authenticator(platform.model.state, services.tokens, services.usage)
+    auth = AuthMiddleware(
+        authenticator,
+        RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+        RateLimiter(settings.auth_rate_limit_per_s, settings.auth_rate_limit_burst),
+    )
+    app = falcon.asgi.App(middleware=[Lifespan(services), metrics, RequireJson(), auth])
     handler = _json_handler()
     app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler
@@ -68,5 +106,10 @@ def create_app(
     app.add_route("/healthz", Health())
     app.add_route("/readyz", Ready(platform))
     app.add_route("/metrics", metrics)
-    app.add_route("/api/openapi.json", OpenApi(build_document([HEALTH_PATHS])))
-    return VigilApp(app, platform, settings.max_body_bytes)
+    app.add_route(
+        "/api/openapi.json", OpenApi(build_document([HEALTH_PATHS, API_PATHS]))
+    )
+    add_routes(app, services)
+    vigil = VigilApp(app, platform, settings.max_body_bytes)
+    vigil.services = services
+    return vigil

@@ -8,6 +8,7 @@ from typing import Any
 import falcon
 import falcon.asgi
 
+from api.validation import ValidationError
 from infra.clickhouse import StoreError
 from infra.kafka import BrokerUnavailable
 from projections.entitylog import EntityConflict, WriteNotVisible
@@ -58,6 +59,15 @@ async def on_unexpected(
     raise falcon.HTTPInternalServerError(description="internal error") from ex
 
 
+async def on_invalid(
+    req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
+) -> None:
+    """A missing or invalid field: 400 naming it."""
+    assert isinstance(ex, ValidationError)  # noqa: S101 - registered for it
+    resp.status = falcon.HTTP_400
+    resp.media = {"error": str(ex), "field": ex.field}
+
+
 def install(app: falcon.asgi.App) -> None:
     """Register the serializer and the handlers, most general first."""
     app.set_error_serializer(serialize_error)
@@ -66,3 +76,4 @@ def install(app: falcon.asgi.App) -> None:
     app.add_error_handler(BrokerUnavailable, on_unavailable)
     app.add_error_handler(WriteNotVisible, on_unavailable)
     app.add_error_handler(StoreError, on_unavailable)
+    app.add_error_handler(ValidationError, on_invalid)

@@ -11,6 +11,8 @@ from infra.stack import Platform
 class Health:
     """``GET /healthz``: the process serves requests."""
 
+    auth = "none"
+
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
@@ -19,6 +21,8 @@ class Health:
 
 class Ready:
     """``GET /readyz``: 200 only when broker, ClickHouse and read model are ready."""
+
+    auth = "none"
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform

@@ -22,6 +22,8 @@ from infra.stack import Platform
 class Metrics:
     """One registry per app, so several apps (tests) never collide."""
 
+    auth = "none"
+
     def __init__(self, platform: Platform) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(

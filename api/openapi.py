@@ -116,6 +116,8 @@ def build_document(fragments: Iterable[Doc]) -> Doc:
 class OpenApi:
     """``GET /api/openapi.json``."""
 
+    auth = "none"
+
     def __init__(self, document: Doc) -> None:
         self.document = document
 

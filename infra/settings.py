@@ -51,6 +51,18 @@ class Settings:
         10.0, "How long a write waits to see itself in the read model."
     )
     max_body_bytes: int = _doc(4 * 1024 * 1024, "Largest accepted request body.")
+    jwt_secret: str = _doc(
+        "", "JWT signing secret; empty: generated once into the data directory."
+    )
+    rate_limit_per_s: float = _doc(50.0, "Requests per second per credential.")
+    rate_limit_burst: int = _doc(200, "Burst size of the per-credential limit.")
+    auth_rate_limit_per_s: float = _doc(
+        5.0, "Login/register/refresh requests per second per client address."
+    )
+    auth_rate_limit_burst: int = _doc(30, "Burst size of the login limit.")
+    online_window_s: float = _doc(
+        300.0, "A device seen within this many seconds is online."
+    )
     faust_enabled: bool = _doc(True, "Run the Faust app inside the API process.")
     projectors_enabled: bool = _doc(True, "Run the projectors inside the API process.")
 

@@ -78,6 +78,7 @@ class Platform:
         log.info("platform stopping")
         if self.faust is not None:
             await self.faust.stop()
+        await self._drain_archive()
         for projector in self.projectors:
             await projector.stop()
         await self.model.stop()
@@ -86,6 +87,21 @@ class Platform:
         if self.store is not None:
             await asyncio.to_thread(self.store.close)
         log.info("platform stopped")
+
+    async def _drain_archive(self, timeout_s: float = 15.0) -> None:
+        """Wait until every entity event this process saw is archived: with a
+        memory-only broker the archive is what survives the restart."""
+        archive = next(
+            (p for p in self.projectors if p.table.endswith("entity_archive")), None
+        )
+        if archive is None or archive.failed is not None:
+            return
+        deadline = time.monotonic() + timeout_s
+        while archive.flushed.get(0, -1) < self.model.state.offset:
+            if time.monotonic() > deadline:
+                log.warning("entity archive still behind the log at shutdown")
+                return
+            await asyncio.sleep(0.05)
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency's state: ``ok`` or what is wrong."""

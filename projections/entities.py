@@ -13,7 +13,7 @@ from typing import Any
 from schemas.events import EntityChanged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """The current state of one live entity."""
 
@@ -35,6 +35,14 @@ class Outcome:
 
 APPLIED = Outcome(True)
 
+# State fields the read model indexes (entity type -> fields), for child lookups.
+INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
+    "binding": ("device_id",),
+    "device": ("site_id",),
+    "refresh_token": ("family",),
+    "api_key": ("user_id",),
+}
+
 
 @dataclass
 class EntityState:
@@ -43,6 +51,10 @@ class EntityState:
     by_type: dict[str, dict[str, Entity]] = field(default_factory=dict)
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)
     held: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    by_org: dict[tuple[str, str], dict[str, Entity]] = field(default_factory=dict)
+    by_field: dict[tuple[str, str, Any], dict[str, Entity]] = field(
+        default_factory=dict
+    )
     offset: int = -1
 
     def get(self, entity_type: str, entity_id: str) -> Entity | None:
@@ -56,6 +68,43 @@ class EntityState:
     def holder(self, key: str) -> tuple[str, str] | None:
         """(type, id) of the entity holding a unique key, or None."""
         return self.keys.get(key)
+
+    def held_by(self, entity_type: str, key: str) -> Entity | None:
+        """The live entity of ``entity_type`` holding a unique key, or None."""
+        owner = self.keys.get(key)
+        if owner is None or owner[0] != entity_type:
+            return None
+        return self.get(*owner)
+
+    def in_org(self, entity_type: str, org_id: str) -> dict[str, Entity]:
+        """Every live entity of one type in one org, by id."""
+        return self.by_org.get((entity_type, org_id), {})
+
+    def where(self, entity_type: str, field_name: str, value: Any) -> dict[str, Entity]:
+        """Live entities of a type whose indexed field equals ``value``."""
+        return self.by_field.get((entity_type, field_name, value), {})
+
+    def _index(self, entity: Entity) -> None:
+        self.by_org.setdefault((entity.entity_type, entity.org_id), {})[
+            entity.entity_id
+        ] = entity
+        for name in INDEXED_FIELDS.get(entity.entity_type, ()):
+            key = (entity.entity_type, name, entity.state.get(name))
+            self.by_field.setdefault(key, {})[entity.entity_id] = entity
+
+    def _unindex(self, entity: Entity) -> None:
+        _discard(self.by_org, (entity.entity_type, entity.org_id), entity.entity_id)
+        for name in INDEXED_FIELDS.get(entity.entity_type, ()):
+            key = (entity.entity_type, name, entity.state.get(name))
+            _discard(self.by_field, key, entity.entity_id)
+
+
+def _discard(index: dict[Any, dict[str, Entity]], key: Any, entity_id: str) -> None:
+    bucket = index.get(key)
+    if bucket is not None:
+        bucket.pop(entity_id, None)
+        if not bucket:
+            del index[key]
 
 
 def evolve(state: EntityState, event: EntityChanged) -> Outcome:
@@ -92,16 +141,20 @@ def _apply(state: EntityState, event: EntityChanged) -> None:
     for key in state.held.pop(me, ()):
         state.keys.pop(key, None)
     bucket = state.by_type.setdefault(event.entity_type, {})
+    previous = bucket.pop(event.entity_id, None)
+    if previous is not None:
+        state._unindex(previous)
     if event.change == "deleted":
-        bucket.pop(event.entity_id, None)
         return
-    bucket[event.entity_id] = Entity(
+    entity = Entity(
         event.entity_type,
         event.entity_id,
         event.org_id,
         event.version,
         event.state or {},
     )
+    bucket[event.entity_id] = entity
+    state._index(entity)
     if event.unique_keys:
         state.held[me] = event.unique_keys
         for key in event.unique_keys:

@@ -17,6 +17,8 @@ from infra.settings import Settings
 class Echo:
     """A JSON-reading route, so body errors can be exercised before real ones exist."""
 
+    auth = "none"
+
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
@@ -24,6 +26,8 @@ class Echo:
 
 
 class Boom:
+    auth = "none"
+
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:

@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import httpx
+import requests
 
 from infra.broker import free_port
+from mnemos_client import MnemosClient
 
 VIGIL = str(Path(sys.executable).with_name("vigil"))
 
@@ -48,13 +50,46 @@ def _interrupt(proc: subprocess.Popen[str]) -> str:
     return out
 
 
+def _reference_examples(base: str) -> dict:
+    """The reference's examples, as written, against a running server."""
+    email, password = "you@example.com", "secret-password"
+    r = requests.post(
+        f"{base}/api/auth/register",
+        json={"email": email, "password": password},
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    client = MnemosClient.login(base_url=base, email=email, password=password)
+    token_raw = client.tokens.create(hardware_id="SIM-001", name="Dev Token")
+    assert token_raw.startswith("gw_")
+    device = client.devices.create(hardware_id="SIM-001", display_name="My Sensor")
+    binding = client.devices.create_binding(
+        device_id=device["id"], channel=0, quantity_slug="temperature.celsius"
+    )
+    bindings = client.devices.bindings(device_id=device["id"])
+    assert [b["quantity"]["slug"] for b in bindings] == ["temperature.celsius"]
+    results = client.quantities.list(domain="mechanical")
+    assert all(q["phenomenon_class"] == "mechanical" for q in results["results"])
+    assert client.quantities.get("temperature.celsius")["si_unit"] == "K"
+    r = requests.get(
+        f"{base}/api/v1/devices/",
+        headers={"Authorization": f"Bearer {client.access}"},
+        timeout=30,
+    )
+    devices = r.json()["results"]
+    assert [d["hardware_id"] for d in devices] == ["SIM-001"]
+    return {"email": email, "password": password, "device": device, "binding": binding}
+
+
 def test_vigil_dev_serves_stops_and_restarts(tmp_path: Path) -> None:
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     first = _start(tmp_path, port)
     try:
         assert _wait_ready(port, first)["status"] == "ready"
-        r = httpx.get(f"http://127.0.0.1:{port}/nope", timeout=5)
+        r = httpx.get(f"{base}/nope", timeout=5)
         assert r.status_code == 404 and "error" in r.json()
+        made = _reference_examples(base)
     finally:
         out = _interrupt(first)
     assert first.returncode == 0, out
@@ -65,6 +100,10 @@ def test_vigil_dev_serves_stops_and_restarts(tmp_path: Path) -> None:
     second = _start(tmp_path, port)
     try:
         assert _wait_ready(port, second)["checks"]["clickhouse"] == "ok"
+        client = MnemosClient.login(base, made["email"], made["password"])
+        device = client.devices.get(made["device"]["id"])
+        assert device["hardware_id"] == "SIM-001"
+        assert device["bindings"][0]["id"] == made["binding"]["id"]
     finally:
         out = _interrupt(second)
     assert second.returncode == 0, out

@@ -71,3 +71,25 @@ def test_delete_releases_keys_and_hides_entity() -> None:
 def test_change_to_missing_entity_is_rejected() -> None:
     s = EntityState()
     assert not evolve(s, EntityChanged("device", "nope", "o", 2, "updated", {})).applied
+
+
+def test_indexes_follow_org_and_parent_fields() -> None:
+    s = EntityState()
+    b = EntityChanged("binding", "b1", "org1", 1, "created", {"device_id": "d1"})
+    evolve(s, b)
+    assert set(s.where("binding", "device_id", "d1")) == {"b1"}
+    assert set(s.in_org("binding", "org1")) == {"b1"}
+    moved = EntityChanged("binding", "b1", "org1", 2, "updated", {"device_id": "d2"})
+    evolve(s, moved)
+    assert s.where("binding", "device_id", "d1") == {}
+    assert set(s.where("binding", "device_id", "d2")) == {"b1"}
+    evolve(s, EntityChanged("binding", "b1", "org1", 3, "deleted", None))
+    assert s.in_org("binding", "org1") == {}
+    assert s.where("binding", "device_id", "d2") == {}
+
+
+def test_held_by_checks_the_entity_type() -> None:
+    s = EntityState()
+    evolve(s, created("d1", ("k",)))
+    assert s.held_by("device", "k") is not None
+    assert s.held_by("user", "k") is None

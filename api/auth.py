@@ -1,0 +1,189 @@
+"""Who is calling: Bearer JWTs, ``vk_`` API keys, ``gw_`` gateway tokens, and the
+browser session cookie (with an Origin check on unsafe methods)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import falcon
+import falcon.asgi
+
+from api.identity import InvalidToken, Tokens, sha256
+from api.ratelimit import RateLimiter, retry_after
+from api.usage import KeyUsage
+from projections.entities import EntityState
+
+SESSION_COOKIE = "vigil_session"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    kind: str  # "user", "api_key" or "gateway"
+    org_id: str
+    credential_id: str
+    user_id: str | None = None
+    role: str = "member"
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    hardware_id: str | None = None  # gateway token scope
+
+    @property
+    def can_write(self) -> bool:
+        """Users can; API keys need the ``write`` permission."""
+        return self.kind == "user" or "write" in self.permissions
+
+
+def unauthorized(message: str) -> falcon.HTTPUnauthorized:
+    """401 with a Bearer challenge."""
+    return falcon.HTTPUnauthorized(description=message, challenges=["Bearer"])
+
+
+class Authenticator:
+    """Resolve a request's credential against the entity read model."""
+
+    def __init__(self, state: EntityState, tokens: Tokens, usage: KeyUsage) -> None:
+        self.state = state
+        self.tokens = tokens
+        self.usage = usage
+
+    def principal(self, req: falcon.asgi.Request) -> Principal:
+        """The caller, or 401."""
+        header = req.get_header("Authorization")
+        if header:
+            scheme, _, credential = header.partition(" ")
+            if scheme.lower() != "bearer" or not credential.strip():
+                raise unauthorized("Authorization must be 'Bearer <token>'")
+            return self.from_bearer(credential.strip())
+        cookie = req.get_cookie_values(SESSION_COOKIE)
+        if cookie:
+            principal = self.from_jwt(cookie[0])
+            if req.method not in SAFE_METHODS:
+                check_origin(req)
+            return principal
+        raise unauthorized("authentication required")
+
+    def from_bearer(self, credential: str) -> Principal:
+        """A principal from a key, a gateway token or an access JWT."""
+        if credential.startswith("vk_"):
+            return self._from_api_key(credential)
+        if credential.startswith("gw_"):
+            return self._from_gateway_token(credential)
+        return self.from_jwt(credential)
+
+    def from_jwt(self, token: str) -> Principal:
+        """A principal from an access token whose user still exists."""
+        try:
+            claims = self.tokens.check(token, "access")
+        except InvalidToken as ex:
+            raise unauthorized(str(ex)) from ex
+        user = self.state.get("user", claims["sub"])
+        if user is None:
+            raise unauthorized("user no longer exists")
+        return Principal(
+            "user", user.org_id, user.entity_id, user.entity_id, user.state["role"]
+        )
+
+    def _from_api_key(self, key: str) -> Principal:
+        entity = self.state.held_by("api_key", f"api_key.hash:{sha256(key)}")
+        if entity is None:
+            raise unauthorized("invalid API key")
+        self.usage.count(entity.entity_id)
+        owner = self.state.get("user", entity.state.get("user_id", ""))
+        return Principal(
+            "api_key",
+            entity.org_id,
+            entity.entity_id,
+            entity.state.get("user_id"),
+            owner.state["role"] if owner else "member",
+            frozenset(entity.state["permissions"]),
+        )
+
+    def _from_gateway_token(self, token: str) -> Principal:
+        entity = self.state.held_by(
+            "gateway_token", f"gateway_token.hash:{sha256(token)}"
+        )
+        if entity is None:
+            raise unauthorized("invalid gateway token")
+        return Principal(
+            "gateway",
+            entity.org_id,
+            entity.entity_id,
+            hardware_id=entity.state.get("hardware_id"),
+        )
+
+
+def check_origin(req: falcon.asgi.Request) -> None:
+    """CSRF defence for cookie sessions: an unsafe request must come from our origin."""
+    origin = req.get_header("Origin") or req.get_header("Referer")
+    if not origin:
+        raise falcon.HTTPForbidden(
+            description="cookie-authenticated writes need an Origin header"
+        )
+    host = (req.get_header("Host") or "").lower()
+    if urlsplit(origin).netloc.lower() != host:
+        raise falcon.HTTPForbidden(description="cross-origin request refused")
+
+
+class AuthMiddleware:
+    """Authenticate every non-public resource and apply the credential rules.
+
+    Resources declare ``auth = "public"`` (no credential), ``"gateway"`` (gateway
+    tokens only: ingest) or nothing (users and API keys; gateway tokens get 403).
+    """
+
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        limiter: RateLimiter,
+        public_limiter: RateLimiter,
+    ) -> None:
+        self.authenticator = authenticator
+        self.limiter = limiter
+        self.public_limiter = public_limiter
+
+    async def process_resource(
+        self,
+        req: falcon.asgi.Request,
+        resp: falcon.asgi.Response,
+        resource: Any,
+        params: dict[str, Any],
+    ) -> None:
+        mode = getattr(resource, "auth", "user")
+        if mode == "none":
+            return
+        if mode == "public":
+            self._limit(self.public_limiter, f"ip:{req.remote_addr}")
+            return
+        principal = self.authenticator.principal(req)
+        req.context.principal = principal
+        self._limit(self.limiter, principal.credential_id)
+        if mode == "gateway":
+            if principal.kind != "gateway":
+                raise falcon.HTTPForbidden(
+                    description="this endpoint takes a gateway token"
+                )
+            return
+        if principal.kind == "gateway":
+            raise falcon.HTTPForbidden(
+                description="gateway tokens may only be used for ingest"
+            )
+        if req.method not in SAFE_METHODS and not principal.can_write:
+            raise falcon.HTTPForbidden(description="this API key is read-only")
+
+    def _limit(self, limiter: RateLimiter, key: str) -> None:
+        wait = limiter.take(key)
+        if wait:
+            raise falcon.HTTPTooManyRequests(
+                description=f"rate limit of {limiter.rate:g} requests/s exceeded",
+                retry_after=retry_after(wait),
+            )
+
+
+def principal_of(req: falcon.asgi.Request) -> Principal:
+    """The principal the middleware attached."""
+    principal: Principal = req.context.principal
+    return principal

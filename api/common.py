@@ -1,0 +1,110 @@
+"""What every resource shares: services, the clock, org-scoped lookups, pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import falcon
+import falcon.asgi
+
+from api.auth import Principal
+from api.identity import Tokens, iso
+from api.usage import KeyUsage
+from api.validation import Body, parse_int
+from infra.settings import Settings
+from infra.stack import Platform
+from projections.entities import Entity, EntityState
+from projections.entitylog import EntityLog
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+class Presence:
+    """When each device was last seen (filled by the telemetry path)."""
+
+    def __init__(self, online_window_s: float = 300.0) -> None:
+        self.online_window_s = online_window_s
+        self.seen: dict[str, datetime] = {}
+
+    def last_seen(self, device_id: str) -> str | None:
+        """ISO time the device last reported, or None."""
+        moment = self.seen.get(device_id)
+        return iso(moment) if moment else None
+
+    def is_online(self, last_seen: str | None, now: datetime | None = None) -> bool:
+        """Whether a device last seen then counts as online now."""
+        if last_seen is None:
+            return False
+        moment = datetime.fromisoformat(last_seen.replace("Z", "+00:00"))
+        return ((now or utc_now()) - moment).total_seconds() <= self.online_window_s
+
+
+@dataclass
+class Services:
+    """Dependencies handed to each resource (tests swap the clock)."""
+
+    settings: Settings
+    platform: Platform
+    tokens: Tokens
+    usage: KeyUsage
+    clock: Callable[[], datetime] = field(default=utc_now)
+    presence: Presence = field(default_factory=Presence)
+
+    @property
+    def state(self) -> EntityState:
+        """The entity read model."""
+        return self.platform.model.state
+
+    @property
+    def entities(self) -> EntityLog:
+        """The entity writer (available once the platform started)."""
+        if self.platform.entities is None:
+            raise falcon.HTTPServiceUnavailable(description="starting", retry_after=2)
+        return self.platform.entities
+
+    def now_iso(self) -> str:
+        """The current time as UTC ISO-8601."""
+        return iso(self.clock())
+
+
+def owned(
+    state: EntityState, entity_type: str, entity_id: str, who: Principal
+) -> Entity:
+    """The entity if it is in the caller's org; 404 alike for missing and foreign."""
+    entity = state.get(entity_type, entity_id)
+    if entity is None or entity.org_id != who.org_id:
+        label = entity_type.replace("_", " ")
+        raise falcon.HTTPNotFound(description=f"{label} {entity_id} not found")
+    return entity
+
+
+async def body_of(req: falcon.asgi.Request) -> Body:
+    """The JSON body as a validated object (400 when absent or not an object)."""
+    media = await req.get_media(default_when_empty=None)
+    if media is None:
+        raise falcon.HTTPBadRequest(description="a JSON body is required")
+    return Body(media)
+
+
+def page(req: falcon.asgi.Request, items: Iterable[Any]) -> dict[str, Any]:
+    """``{"count", "results"}`` of one limit/offset page of ``items``."""
+    rows = list(items)
+    limit = parse_int(
+        "limit", req.get_param("limit") or str(DEFAULT_LIMIT), 1, MAX_LIMIT
+    )
+    offset = parse_int("offset", req.get_param("offset") or "0", 0, 10**9)
+    return {"count": len(rows), "results": rows[offset : offset + limit]}
+
+
+def by_creation(entities: Iterable[Entity]) -> list[Entity]:
+    """Entities oldest first (ties by id), the order of every list."""
+    return sorted(entities, key=lambda e: (e.state.get("created_at", ""), e.entity_id))

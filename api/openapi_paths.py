@@ -1,0 +1,452 @@
+"""OpenAPI path items of the identity and registry endpoints, with the choices the
+references leave open written down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.openapi import error_response
+
+Doc = dict[str, Any]
+OBJ: Doc = {"type": "object"}
+
+
+def _json(schema: Doc, text: str) -> Doc:
+    return {"description": text, "content": {"application/json": {"schema": schema}}}
+
+
+def op(
+    summary: str,
+    tag: str,
+    ok: str = "200",
+    ok_text: str = "OK",
+    body: Doc | None = None,
+    params: list[Doc] | None = None,
+    errors: tuple[str, ...] = ("400", "401", "403", "404", "429"),
+    public: bool = False,
+    description: str = "",
+) -> Doc:
+    """One operation with the common error responses."""
+    responses: Doc = {
+        ok: _json(OBJ, ok_text) if ok != "204" else {"description": ok_text}
+    }
+    texts = {
+        "400": "Invalid field; `error` names it and `field` holds its name.",
+        "401": "Missing, invalid or expired credential.",
+        "403": "Valid credential without the right (read-only key writing, gateway "
+        "token outside ingest, cross-origin cookie write).",
+        "404": "Not found, or owned by another org (indistinguishable).",
+        "409": "Conflict with existing state (unique key taken).",
+        "429": "Rate limit hit; Retry-After says when to retry.",
+    }
+    for code in errors:
+        responses[code] = error_response(texts[code])
+    result: Doc = {"summary": summary, "tags": [tag], "responses": responses}
+    if description:
+        result["description"] = description
+    if body is not None:
+        result["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
+        }
+    if params:
+        result["parameters"] = params
+    if public:
+        result["security"] = []
+    return result
+
+
+def q(name: str, text: str, kind: str = "string") -> Doc:
+    """A query parameter."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": text,
+        "schema": {"type": kind},
+    }
+
+
+def path(name: str) -> Doc:
+    """A path parameter."""
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def obj(required: list[str], **props: str) -> Doc:
+    """A JSON object schema from name=type pairs."""
+    return {
+        "type": "object",
+        "required": required,
+        "properties": {k: {"type": v} for k, v in props.items()},
+    }
+
+
+PAGE = [
+    q("limit", "Page size, 1-1000 (default 100).", "integer"),
+    q("offset", "Items to skip (default 0).", "integer"),
+]
+PAGED = (
+    'Lists are `{"count", "results"}`; `count` is the total before paging. '
+    "Pagination is limit/offset (`limit` 1-1000, default 100), oldest first."
+)
+CREDS = obj(["email", "password"], email="string", password="string")  # noqa: S106
+REFRESH_NOTE = (
+    "Refresh tokens rotate: each is good once; presenting a used one "
+    "revokes its whole family (every token of that login) and answers 401."
+)
+LOGIN_NOTE = (
+    "Passwords are argon2id. Login also sets the `vigil_session` cookie "
+    "(HttpOnly, SameSite=Lax, Secure over https) that works like the Bearer "
+    "token; cookie-authenticated POST/PUT/PATCH/DELETE need an Origin header "
+    "matching the Host (CSRF defence). Rate-limited per client address."
+)
+DELETE_NOTE = (
+    "Platform-API deletes answer 204 with no body; watchers-API deletes "
+    'answer 200 `{"success": true}`.'
+)
+
+AUTH_PATHS: Doc = {
+    "/api/auth/register": {
+        "post": op(
+            "Create an account (org) with the caller as owner.",
+            "auth",
+            "201",
+            '`{"user": {user_id, email, name}, "tokens": {access_token, refresh_token, '
+            "expires_in: 900}}`",
+            {
+                **CREDS,
+                "properties": {**CREDS["properties"], "name": {"type": "string"}},
+            },
+            errors=("400", "409", "429"),
+            public=True,
+            description="email: valid, max 254; password: min 8. " + LOGIN_NOTE,
+        )
+    },
+    "/api/auth/login": {
+        "post": op(
+            "Sign in.",
+            "auth",
+            ok_text='`{"user", "tokens"}`',
+            body=CREDS,
+            errors=("400", "401", "429"),
+            public=True,
+            description=LOGIN_NOTE,
+        )
+    },
+    "/api/auth/refresh": {
+        "post": op(
+            "Exchange a refresh token (`refresh_token` or `refreshToken`).",
+            "auth",
+            ok_text='`{"tokens": {...}}`',
+            body=OBJ,
+            errors=("400", "401", "429"),
+            public=True,
+            description=REFRESH_NOTE,
+        )
+    },
+    "/api/auth/me": {
+        "get": op(
+            "The current user.",
+            "auth",
+            ok_text='`{"user": {user_id, account_id, email, name, role}}`',
+        )
+    },
+    "/api/v1/auth/login/": {
+        "post": op(
+            "Sign in (platform API).",
+            "auth",
+            ok_text='`{"access", "refresh"}`',
+            body=CREDS,
+            errors=("400", "401", "429"),
+            public=True,
+            description=LOGIN_NOTE,
+        )
+    },
+    "/api/v1/auth/token/refresh/": {
+        "post": op(
+            "Rotate a refresh token (`refresh`).",
+            "auth",
+            ok_text='`{"access", "refresh"}`',
+            body=obj(["refresh"], refresh="string"),
+            errors=("400", "401", "429"),
+            public=True,
+            description=REFRESH_NOTE,
+        )
+    },
+}
+
+KEY_PATHS: Doc = {
+    "/api/keys": {
+        "get": op(
+            "List API keys (never the key itself).",
+            "keys",
+            ok_text='`{"keys": [{id, name, key_prefix, permissions, usage_count, '
+            "last_used_at, created_at}]}`",
+            description="usage_count is written back every few seconds; this "
+            "process's uses not yet written are included.",
+        ),
+        "post": op(
+            "Create an API key; `full_key` is returned only here.",
+            "keys",
+            "201",
+            '`{"key": {..., "full_key": "vk_..."}}`',
+            obj(["name"], name="string", permissions="array"),
+            description="permissions: `read` (default) and/or `write`; a key "
+            "without `write` gets 403 on every POST/PUT/PATCH/DELETE. Only the "
+            "SHA-256 of the key is stored.",
+        ),
+    },
+    "/api/keys/{key_id}": {
+        "delete": op(
+            "Revoke an API key.",
+            "keys",
+            ok_text='`{"success": true}`',
+            params=[path("key_id")],
+            description=DELETE_NOTE,
+        )
+    },
+    "/api/v1/ingest/tokens/": {
+        "get": op("List gateway tokens.", "ingest", params=PAGE, description=PAGED),
+        "post": op(
+            "Create a gateway token; `raw_token` is returned only here.",
+            "ingest",
+            "201",
+            "`{id, name, hardware_id, token_prefix, raw_token, created_at}`",
+            obj(["name"], name="string", hardware_id="string"),
+            description="A `gw_` token is accepted only by ingest endpoints "
+            "(403 elsewhere); with `hardware_id` it may ingest only for that "
+            "device. Only its SHA-256 is stored.",
+        ),
+    },
+    "/api/v1/ingest/tokens/{token_id}/": {
+        "get": op("One gateway token.", "ingest", params=[path("token_id")]),
+        "delete": op(
+            "Revoke a gateway token.",
+            "ingest",
+            "204",
+            "Revoked",
+            params=[path("token_id")],
+            description=DELETE_NOTE,
+        ),
+    },
+}
+
+SITE = obj(
+    ["name"],
+    name="string",
+    description="string",
+    timezone="string",
+    latitude="number",
+    longitude="number",
+)
+DEVICE = obj(
+    ["hardware_id", "display_name"],
+    hardware_id="string",
+    display_name="string",
+    node_type="string",
+    site_id="string",
+)
+EDIT_NOTE = "PUT and PATCH both change only the fields given."
+
+REGISTRY_PATHS: Doc = {
+    "/api/v1/sites/": {
+        "get": op(
+            "List sites.",
+            "sites",
+            params=[*PAGE, q("search", "Name contains.")],
+            description=PAGED,
+        ),
+        "post": op("Create a site.", "sites", "201", "The site", SITE),
+    },
+    "/api/v1/sites/{site_id}/": {
+        "get": op("One site.", "sites", params=[path("site_id")]),
+        "patch": op(
+            "Change a site.",
+            "sites",
+            body=SITE,
+            params=[path("site_id")],
+            description=EDIT_NOTE,
+        ),
+        "put": op(
+            "Change a site.",
+            "sites",
+            body=SITE,
+            params=[path("site_id")],
+            description=EDIT_NOTE,
+        ),
+        "delete": op(
+            "Delete a site; its devices become unassigned.",
+            "sites",
+            "204",
+            "Deleted",
+            params=[path("site_id")],
+            description=DELETE_NOTE,
+        ),
+    },
+    "/api/v1/devices/": {
+        "get": op(
+            "List devices.",
+            "devices",
+            params=[
+                *PAGE,
+                q("site_id", "Site UUID."),
+                q("search", "Display name or hardware_id contains (case-insensitive)."),
+                q("online", "true or false.", "boolean"),
+                q("node_type", "sensor_node, gateway or actuator."),
+            ],
+            description=PAGED,
+        ),
+        "post": op(
+            "Register a device.",
+            "devices",
+            "201",
+            "The device with bindings",
+            DEVICE,
+            errors=("400", "401", "403", "409", "429"),
+            description="hardware_id is unique per org (409). node_type: "
+            "sensor_node (default), gateway, actuator.",
+        ),
+    },
+    "/api/v1/devices/{device_id}/": {
+        "get": op(
+            "One device with site and bindings.", "devices", params=[path("device_id")]
+        ),
+        "patch": op(
+            "Change a device.",
+            "devices",
+            body=DEVICE,
+            params=[path("device_id")],
+            errors=("400", "401", "403", "404", "409", "429"),
+            description=EDIT_NOTE,
+        ),
+        "put": op(
+            "Change a device.",
+            "devices",
+            body=DEVICE,
+            params=[path("device_id")],
+            errors=("400", "401", "403", "404", "409", "429"),
+            description=EDIT_NOTE,
+        ),
+        "delete": op(
+            "Delete a device and its bindings.",
+            "devices",
+            "204",
+            "Deleted",
+            params=[path("device_id")],
+            description=DELETE_NOTE,
+        ),
+    },
+    "/api/v1/devices/{device_id}/bindings/": {
+        "get": op(
+            "The device's bindings, by channel.",
+            "bindings",
+            ok_text="A JSON array (as in the reference), not an envelope.",
+            params=[path("device_id")],
+        ),
+        "post": op(
+            "Bind a channel to a quantity.",
+            "bindings",
+            "201",
+            "The binding",
+            obj(
+                ["channel", "quantity_slug"],
+                channel="integer",
+                quantity_slug="string",
+                role="string",
+                sample_rate_tier="string",
+            ),
+            params=[path("device_id")],
+            errors=("400", "401", "403", "404", "409", "429"),
+            description="channel >= 0, unique per device (409); quantity_slug "
+            "must exist; role sensor|actuator; sample_rate_tier low|medium|high.",
+        ),
+    },
+    "/api/v1/devices/{device_id}/bindings/{binding_id}/": {
+        "get": op(
+            "One binding.", "bindings", params=[path("device_id"), path("binding_id")]
+        ),
+        "patch": op(
+            "Deactivate (`is_active: false`) or change role / tier.",
+            "bindings",
+            body=obj([], is_active="boolean", role="string", sample_rate_tier="string"),
+            params=[path("device_id"), path("binding_id")],
+        ),
+        "delete": op(
+            "Delete a binding (frees the channel).",
+            "bindings",
+            "204",
+            "Deleted",
+            params=[path("device_id"), path("binding_id")],
+        ),
+    },
+    "/api/v1/devices/{device_id}/peripherals/": {
+        "get": op(
+            "PDP peripherals attached to the device.",
+            "pdp",
+            ok_text='`{"peripherals": [{pdp_type_id, channels}]}`',
+            params=[path("device_id")],
+        ),
+        "post": op(
+            "Attach a PDP peripheral type from `channel` on: one binding per "
+            "channel it provides.",
+            "pdp",
+            "201",
+            '`{"peripheral", "bindings"}`',
+            obj(["pdp_type_id", "channel"], pdp_type_id="string", channel="integer"),
+            params=[path("device_id")],
+            errors=("400", "401", "403", "404", "409", "429"),
+        ),
+    },
+    "/api/v1/quantities/canonical/": {
+        "get": op(
+            "The CPO quantity catalog.",
+            "quantities",
+            params=[
+                *PAGE,
+                q("search", "Slug, name or description contains."),
+                q(
+                    "phenomenon_class",
+                    "thermal, mechanical, electromagnetic, chemical, "
+                    "optical (alias: domain).",
+                ),
+                q("domain", "Alias of phenomenon_class."),
+            ],
+            description=PAGED + " Symbols and SI units come from pint.",
+        )
+    },
+    "/api/v1/quantities/canonical/{slug}/": {
+        "get": op("One quantity.", "quantities", params=[path("slug")])
+    },
+    "/api/v1/pdp/types/": {
+        "get": op(
+            "Peripheral types.",
+            "pdp",
+            params=[
+                *PAGE,
+                q(
+                    "peripheral_class",
+                    "thermal, mechanical, electromagnetic, chemical, optical.",
+                ),
+                q("search", "Name or pdp_type_id contains."),
+                q("contribution_status", "official, community, pending."),
+            ],
+            description=PAGED,
+        )
+    },
+    "/api/v1/pdp/types/{pdp_type_id}/": {
+        "get": op(
+            "One peripheral type with TEDS metadata and channels.",
+            "pdp",
+            params=[path("pdp_type_id")],
+        )
+    },
+    "/api/v1/pdp/catalog/export/": {
+        "get": op(
+            "Every public peripheral type in one document.",
+            "pdp",
+            ok_text='`{"format", "version", "count", "types": [...]}`',
+        )
+    },
+}
+
+API_PATHS: Doc = {**AUTH_PATHS, **KEY_PATHS, **REGISTRY_PATHS}

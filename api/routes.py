@@ -1,0 +1,42 @@
+"""Every route of the API, in one table."""
+
+from __future__ import annotations
+
+import falcon.asgi
+
+from api.common import Services
+from api.resources import auth, bindings, catalog, devices, keys, sites
+
+
+def add_routes(app: falcon.asgi.App, services: Services) -> None:
+    """Mount every resource."""
+    sessions = auth.Sessions(services)
+    table: list[tuple[str, object]] = [
+        ("/api/auth/register", auth.Register(sessions)),
+        ("/api/auth/login", auth.Login(sessions)),
+        ("/api/auth/refresh", auth.Refresh(sessions)),
+        ("/api/auth/me", auth.Me(services)),
+        ("/api/v1/auth/login/", auth.PlatformLogin(sessions)),
+        ("/api/v1/auth/token/refresh/", auth.PlatformRefresh(sessions)),
+        ("/api/keys", keys.Keys(services)),
+        ("/api/keys/{key_id}", keys.Key(services)),
+        ("/api/v1/ingest/tokens/", keys.GatewayTokens(services)),
+        ("/api/v1/ingest/tokens/{token_id}/", keys.GatewayToken(services)),
+        ("/api/v1/sites/", sites.Sites(services)),
+        ("/api/v1/sites/{site_id}/", sites.Site(services)),
+        ("/api/v1/devices/", devices.Devices(services)),
+        ("/api/v1/devices/{device_id}/", devices.Device(services)),
+        ("/api/v1/devices/{device_id}/bindings/", bindings.Bindings(services)),
+        (
+            "/api/v1/devices/{device_id}/bindings/{binding_id}/",
+            bindings.Binding(services),
+        ),
+        ("/api/v1/devices/{device_id}/peripherals/", bindings.Peripherals(services)),
+        ("/api/v1/quantities/canonical/", catalog.Quantities()),
+        ("/api/v1/quantities/canonical/{slug}/", catalog.QuantityDetail()),
+        ("/api/v1/pdp/types/", catalog.PeripheralTypes()),
+        ("/api/v1/pdp/types/{pdp_type_id}/", catalog.PeripheralType()),
+        ("/api/v1/pdp/catalog/export/", catalog.CatalogExport()),
+    ]
+    for path, resource in table:
+        app.add_route(path, resource)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from api.ratelimit import RateLimiter, retry_after
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_burst_then_refusal_then_refill() -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate=2, burst=3, clock=clock)
+    assert [limiter.take("k") for _ in range(3)] == [0, 0, 0]
+    wait = limiter.take("k")
+    assert wait == 0.5
+    clock.now = 0.5
+    assert limiter.take("k") == 0
+
+
+def test_keys_are_limited_apart() -> None:
+    limiter = RateLimiter(rate=1, burst=1, clock=Clock())
+    assert limiter.take("a") == 0
+    assert limiter.take("a") > 0
+    assert limiter.take("b") == 0
+
+
+def test_retry_after_is_whole_seconds() -> None:
+    assert retry_after(0.01) == 1
+    assert retry_after(2.2) == 3
