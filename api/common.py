@@ -95,16 +95,24 @@ async def body_of(req: falcon.asgi.Request) -> Body:
     return Body(media)
 
 
-def page(req: falcon.asgi.Request, items: Iterable[Any]) -> dict[str, Any]:
-    """``{"count", "results"}`` of one limit/offset page of ``items``."""
+def page(
+    req: falcon.asgi.Request,
+    items: Iterable[Any],
+    view: Callable[[Any], Any] = lambda item: item,
+) -> dict[str, Any]:
+    """``{"count", "results"}`` of one limit/offset page; ``view`` renders only the
+    items on the page."""
     rows = list(items)
     limit = parse_int(
         "limit", req.get_param("limit") or str(DEFAULT_LIMIT), 1, MAX_LIMIT
     )
     offset = parse_int("offset", req.get_param("offset") or "0", 0, 10**9)
-    return {"count": len(rows), "results": rows[offset : offset + limit]}
+    return {
+        "count": len(rows),
+        "results": [view(r) for r in rows[offset : offset + limit]],
+    }
 
 
 def by_creation(entities: Iterable[Entity]) -> list[Entity]:
-    """Entities oldest first (ties by id), the order of every list."""
-    return sorted(entities, key=lambda e: (e.state.get("created_at", ""), e.entity_id))
+    """Entities oldest first: the read model's indexes keep log (creation) order."""
+    return list(entities)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
+import pyarrow as pa
 from chdb import session
 
 from infra.clickhouse import Params, Rows, StoreError, check_token
@@ -102,6 +103,26 @@ class ChdbStore:
         )
         head = f"INSERT INTO {table} ({cols}){settings} FORMAT JSONEachRow\n"
         self._run(head + body.decode(), "CSV", None)
+
+    def insert_arrow(
+        self, table: str, data: pa.Table, dedup_token: str | None = None
+    ) -> None:
+        """Insert an Arrow table as one block (chDB reads it in place)."""
+        if data.num_rows == 0:
+            return
+        cols = ", ".join(data.column_names)
+        settings = ""
+        if dedup_token is not None:
+            settings = (
+                f" SETTINGS insert_deduplication_token='{check_token(dedup_token)}',"
+                " deduplicate_blocks_in_dependent_materialized_views=1"
+            )
+        # chDB's Python() table function finds ``data`` among this frame's locals.
+        self._run(
+            f"INSERT INTO {table} ({cols}){settings} SELECT {cols} FROM Python(data)",
+            "CSV",
+            None,
+        )
 
     def close(self) -> None:
         """Release this handle; the last one closes the engine and its lock."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import clickhouse_connect
+import pyarrow as pa
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from infra.clickhouse import Params, Rows, StoreError, check_token
@@ -53,6 +54,21 @@ class ServerStore:
             self._client.insert(
                 table, list(rows), column_names=list(columns), settings=settings
             )
+        except ClickHouseError as ex:
+            raise StoreError(str(ex)) from ex
+
+    def insert_arrow(
+        self, table: str, data: pa.Table, dedup_token: str | None = None
+    ) -> None:
+        """Insert an Arrow table as one block."""
+        if data.num_rows == 0:
+            return
+        settings: dict[str, Any] = {}
+        if dedup_token is not None:
+            settings["insert_deduplication_token"] = check_token(dedup_token)
+            settings["deduplicate_blocks_in_dependent_materialized_views"] = 1
+        try:
+            self._client.insert_arrow(table, data, settings=settings)
         except ClickHouseError as ex:
             raise StoreError(str(ex)) from ex
 

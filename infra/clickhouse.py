@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import pyarrow as pa
+
 from infra import InfraError
 from infra.settings import Settings
 
@@ -55,6 +57,11 @@ class ClickHouseStore(Protocol):
         dedup_token: str | None = None,
     ) -> None:
         """Insert rows as one block; a repeated ``dedup_token`` inserts nothing."""
+
+    def insert_arrow(
+        self, table: str, data: pa.Table, dedup_token: str | None = None
+    ) -> None:
+        """Insert an Arrow table as one block; a repeated token inserts nothing."""
 
     def close(self) -> None:
         """Release the engine or connection."""
@@ -108,6 +115,12 @@ class AsyncStore:
     ) -> None:
         """See :meth:`ClickHouseStore.insert`."""
         await self._run(self.sync.insert, table, columns, rows, dedup_token)
+
+    async def insert_arrow(
+        self, table: str, data: pa.Table, dedup_token: str | None = None
+    ) -> None:
+        """See :meth:`ClickHouseStore.insert_arrow`."""
+        await self._run(self.sync.insert_arrow, table, data, dedup_token)
 
     def close(self) -> None:
         """Stop the worker threads and close the store."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from collections.abc import Sequence
 from typing import Any
 
+import pyarrow as pa
 from aiokafka import TopicPartition
 
 from infra import kafka
@@ -26,53 +26,54 @@ class EntityArchive:
     name = "entity-archive"
     topic = ENTITIES_TOPIC
     table = "entity_archive"
-    columns = (
-        "topic_id",
-        "partition",
-        "offset",
-        "event_id",
-        "entity_type",
-        "entity_id",
-        "org_id",
-        "version",
-        "change",
-        "occurred_at",
-        "key",
-        "value_b64",
+    schema = pa.schema(
+        [
+            ("topic_id", pa.string()),
+            ("partition", pa.uint16()),
+            ("offset", pa.uint64()),
+            ("event_id", pa.string()),
+            ("entity_type", pa.string()),
+            ("entity_id", pa.string()),
+            ("org_id", pa.string()),
+            ("version", pa.uint64()),
+            ("change", pa.string()),
+            ("occurred_at", pa.timestamp("us", tz="UTC")),
+            ("key", pa.string()),
+            ("value_b64", pa.string()),
+        ]
     )
 
-    def rows(
+    def columns(
         self,
         topic_id: str,
         partition: int,
         offset: int,
         key: bytes | None,
         value: bytes,
-    ) -> Sequence[Sequence[Any]]:
+    ) -> dict[str, list[Any]] | None:
         """One archive row per decodable entity event."""
         if value is None:
-            return ()
+            return None
         try:
             e = decode_entity(value)
         except SchemaError:
             log.exception("not archiving undecodable entity event at %s", offset)
-            return ()
-        return [
-            (
-                topic_id,
-                partition,
-                offset,
-                e.event_id,
-                e.entity_type,
-                e.entity_id,
-                e.org_id,
-                e.version,
-                e.change,
-                e.occurred_at,
-                (key or b"").decode("utf-8", "replace"),
-                base64.b64encode(value).decode(),
-            )
-        ]
+            return None
+        row = (
+            topic_id,
+            partition,
+            offset,
+            e.event_id,
+            e.entity_type,
+            e.entity_id,
+            e.org_id,
+            e.version,
+            e.change,
+            e.occurred_at,
+            (key or b"").decode("utf-8", "replace"),
+            base64.b64encode(value).decode(),
+        )
+        return {name: [v] for name, v in zip(self.schema.names, row, strict=True)}
 
 
 async def broker_log_is_empty(settings: Settings) -> bool:

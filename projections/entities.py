@@ -92,11 +92,17 @@ class EntityState:
             key = (entity.entity_type, name, entity.state.get(name))
             self.by_field.setdefault(key, {})[entity.entity_id] = entity
 
-    def _unindex(self, entity: Entity) -> None:
-        _discard(self.by_org, (entity.entity_type, entity.org_id), entity.entity_id)
+    def _unindex(self, entity: Entity, keep: Entity | None = None) -> None:
+        """Drop ``entity`` from the indexes, except where ``keep`` stays in the same
+        bucket (so an update keeps its position)."""
+        if keep is None or keep.org_id != entity.org_id:
+            _discard(self.by_org, (entity.entity_type, entity.org_id), entity.entity_id)
         for name in INDEXED_FIELDS.get(entity.entity_type, ()):
-            key = (entity.entity_type, name, entity.state.get(name))
-            _discard(self.by_field, key, entity.entity_id)
+            value = entity.state.get(name)
+            if keep is None or keep.state.get(name) != value:
+                _discard(
+                    self.by_field, (entity.entity_type, name, value), entity.entity_id
+                )
 
 
 def _discard(index: dict[Any, dict[str, Entity]], key: Any, entity_id: str) -> None:
@@ -141,10 +147,11 @@ def _apply(state: EntityState, event: EntityChanged) -> None:
     for key in state.held.pop(me, ()):
         state.keys.pop(key, None)
     bucket = state.by_type.setdefault(event.entity_type, {})
-    previous = bucket.pop(event.entity_id, None)
-    if previous is not None:
-        state._unindex(previous)
+    previous = bucket.get(event.entity_id)
     if event.change == "deleted":
+        bucket.pop(event.entity_id, None)
+        if previous is not None:
+            state._unindex(previous)
         return
     entity = Entity(
         event.entity_type,
@@ -153,7 +160,10 @@ def _apply(state: EntityState, event: EntityChanged) -> None:
         event.version,
         event.state or {},
     )
+    # Assigning an existing key keeps its place: every index stays in creation order.
     bucket[event.entity_id] = entity
+    if previous is not None:
+        state._unindex(previous, keep=entity)
     state._index(entity)
     if event.unique_keys:
         state.held[me] = event.unique_keys

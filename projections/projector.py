@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+import pyarrow as pa
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
@@ -22,28 +23,28 @@ from infra import kafka
 from infra.clickhouse import AsyncStore
 from infra.settings import Settings
 from infra.topics import topic_id
-from projections.sink import Batch, BatchingSink
+from projections.sink import Batch, BatchingSink, Columns
 
 log = logging.getLogger(__name__)
 
 
 class Projection(Protocol):
-    """Maps one topic's records to rows of one table."""
+    """Maps one topic's records to columns of one table."""
 
     name: str
     topic: str
     table: str
-    columns: tuple[str, ...]
+    schema: pa.Schema  # the inserted columns and their Arrow types
 
-    def rows(
+    def columns(
         self,
         topic_id: str,
         partition: int,
         offset: int,
         key: bytes | None,
         value: bytes,
-    ) -> Sequence[Sequence[Any]]:
-        """Rows for one record (``columns`` order); may be empty."""
+    ) -> Columns | None:
+        """Column values for one record (every column the same length); None: skip."""
 
 
 class Projector:
@@ -128,10 +129,10 @@ class Projector:
             expected = self._next.get(partition)
             if expected is None or r.offset < expected:
                 continue
-            rows = self.projection.rows(
+            block = self.projection.columns(
                 self.topic_id, partition, r.offset, r.key, r.value
             )
-            self.sink.add(partition, r.offset, rows)
+            self.sink.add(partition, r.offset, block)
             self._next[partition] = r.offset + 1
 
     async def flush(self, partitions: Sequence[int]) -> None:
@@ -144,11 +145,13 @@ class Projector:
     async def _write(self, batch: Batch) -> None:
         assert self._consumer is not None  # noqa: S101 - set in start()
         token = batch.token(self.projection.name, self.topic_id)
-        await self.store.insert(self.table, self.projection.columns, batch.rows, token)
+        if batch.rows:
+            table = pa.Table.from_pydict(batch.columns, schema=self.projection.schema)
+            await self.store.insert_arrow(self.table, table, token)
         tp = TopicPartition(self.topic, batch.partition)
         await self._consumer.commit({tp: OffsetAndMetadata(batch.last + 1, "")})
         self.flushed[batch.partition] = batch.last
-        self.rows_written += len(batch.rows)
+        self.rows_written += batch.rows
 
     async def revoke(self, partitions: Sequence[int]) -> None:
         """Flush, then forget, partitions handed to another consumer."""

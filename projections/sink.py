@@ -1,4 +1,5 @@
-"""Batching sink buffers: rows per partition, flushed as one insert per offset range.
+"""Batching sink buffers: columns per partition, flushed as one insert per offset
+range.
 
 Pure bookkeeping (no I/O): the projector feeds records in and asks what is due.
 """
@@ -6,28 +7,39 @@ Pure bookkeeping (no I/O): the projector feeds records in and asks what is due.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+Columns = Mapping[str, Sequence[Any]]
 
 
 @dataclass
 class Batch:
-    """Rows buffered from one partition, covering offsets ``first`` to ``last``."""
+    """Columns buffered from one partition, covering offsets ``first`` to ``last``."""
 
     partition: int
     first: int
     last: int
-    rows: list[Sequence[Any]] = field(default_factory=list)
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    rows: int = 0
     opened_at: float = 0.0
 
     def token(self, sink: str, topic_id: str) -> str:
         """The deduplication token of this (topic, partition, offset range)."""
         return f"{sink}:{topic_id}:{self.partition}:{self.first}-{self.last}"
 
+    def extend(self, block: Columns) -> None:
+        """Append a block of columns (every column the same length)."""
+        if not block:
+            return
+        for name, values in block.items():
+            self.columns.setdefault(name, []).extend(values)
+        self.rows += len(next(iter(block.values())))
+
 
 class BatchingSink:
-    """Buffer rows per partition; a partition is due when full or old enough."""
+    """Buffer columns per partition; a partition is due when full or old enough."""
 
     def __init__(
         self,
@@ -40,14 +52,15 @@ class BatchingSink:
         self.clock = clock
         self._open: dict[int, Batch] = {}
 
-    def add(self, partition: int, offset: int, rows: Sequence[Sequence[Any]]) -> None:
-        """Buffer the rows one record produced (possibly none) at ``offset``."""
+    def add(self, partition: int, offset: int, block: Columns | None) -> None:
+        """Buffer the columns one record produced (None: nothing) at ``offset``."""
         batch = self._open.get(partition)
         if batch is None:
             batch = Batch(partition, offset, offset, opened_at=self.clock())
             self._open[partition] = batch
         batch.last = offset
-        batch.rows.extend(rows)
+        if block:
+            batch.extend(block)
 
     def due(self, force: bool = False) -> list[int]:
         """Partitions whose batch should be written now."""
@@ -55,9 +68,7 @@ class BatchingSink:
         return [
             p
             for p, b in self._open.items()
-            if force
-            or len(b.rows) >= self.max_rows
-            or now - b.opened_at >= self.max_age_s
+            if force or b.rows >= self.max_rows or now - b.opened_at >= self.max_age_s
         ]
 
     def take(self, partition: int) -> Batch | None:
@@ -72,4 +83,4 @@ class BatchingSink:
     @property
     def buffered_rows(self) -> int:
         """Rows waiting in every open batch."""
-        return sum(len(b.rows) for b in self._open.values())
+        return sum(b.rows for b in self._open.values())

@@ -13,6 +13,8 @@ from schemas import codec
 from schemas.registry import latest_for
 
 ENTITIES_TOPIC = "vigil.entities.v1"
+MEASUREMENTS_TOPIC = "vigil.measurements.v1"
+NUMBER, TEXT, OBJECT = 0, 1, 2
 Change = Literal["created", "updated", "deleted"]
 
 
@@ -63,4 +65,63 @@ def decode_entity(data: bytes) -> EntityChanged:
         occurred_at=r["occurred_at"],
         actor=r["actor"],
         event_id=r["event_id"],
+    )
+
+
+@dataclass(frozen=True)
+class MeasurementBatch:
+    """One accepted ingest request, column-wise (timestamps in UTC microseconds)."""
+
+    org_id: str
+    device_id: str
+    hardware_id: str
+    binding_ids: list[str]
+    timestamps: list[int]
+    kinds: list[int]
+    numbers: list[float]
+    texts: list[str]
+    qualities: list[int]
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    idempotency_key: str | None = None
+    batch_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def __len__(self) -> int:
+        return len(self.binding_ids)
+
+
+def encode_batch(batch: MeasurementBatch) -> bytes:
+    """Serialize a batch for ``vigil.measurements.v1``."""
+    record = {
+        "batch_id": batch.batch_id,
+        "org_id": batch.org_id,
+        "device_id": batch.device_id,
+        "hardware_id": batch.hardware_id,
+        "received_at": batch.received_at,
+        "idempotency_key": batch.idempotency_key,
+        "binding_ids": batch.binding_ids,
+        "timestamps": batch.timestamps,
+        "kinds": batch.kinds,
+        "numbers": batch.numbers,
+        "texts": batch.texts,
+        "qualities": batch.qualities,
+    }
+    return codec.encode(latest_for(MEASUREMENTS_TOPIC), record)
+
+
+def decode_batch(data: bytes) -> MeasurementBatch:
+    """Read a measurement batch from its wire bytes."""
+    _, r = codec.decode(data)
+    return MeasurementBatch(
+        org_id=r["org_id"],
+        device_id=r["device_id"],
+        hardware_id=r["hardware_id"],
+        binding_ids=r["binding_ids"],
+        timestamps=r["timestamps"],
+        kinds=r["kinds"],
+        numbers=r["numbers"],
+        texts=r["texts"],
+        qualities=r["qualities"],
+        received_at=r["received_at"],
+        idempotency_key=r["idempotency_key"],
+        batch_id=r["batch_id"],
     )

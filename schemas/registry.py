@@ -39,6 +39,7 @@ class SchemaEntry:
 # Ids are append-only: a new schema version gets the next id; never reuse one.
 CATALOGUE: tuple[SchemaEntry, ...] = (
     SchemaEntry(1, "vigil.entities.v1", 1, "entity_changed.v1.avsc"),
+    SchemaEntry(2, "vigil.measurements.v1", 1, "measurement_batch.v1.avsc"),
 )
 
 

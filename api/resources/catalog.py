@@ -45,7 +45,7 @@ class Quantities:
                 or search in q.name.lower()
                 or search in q.description.lower()
             ]
-        resp.media = page(req, (q.as_dict() for q in found))
+        resp.media = page(req, found, lambda q: q.as_dict())
 
 
 class QuantityDetail:
@@ -85,7 +85,7 @@ class PeripheralTypes:
                 for t in found
                 if search in t.name.lower() or search in t.pdp_type_id.lower()
             ]
-        resp.media = page(req, (t.summary() for t in found))
+        resp.media = page(req, found, lambda t: t.summary())
 
 
 class PeripheralType:

@@ -60,13 +60,19 @@ class Devices:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         who = principal_of(req)
-        devices = by_creation(self.s.state.in_org("device", who.org_id).values())
-        views = [device_view(d, self.s) for d in self._filter(req, devices)]
+        devices = self._filter(
+            req, list(self.s.state.in_org("device", who.org_id).values())
+        )
         online = req.get_param("online")
         if online is not None:
             wanted = parse_bool("online", online)
-            views = [v for v in views if v["is_online"] == wanted]
-        resp.media = page(req, views)
+            presence = self.s.presence
+            devices = [
+                d
+                for d in devices
+                if presence.is_online(presence.last_seen(d.entity_id)) == wanted
+            ]
+        resp.media = page(req, by_creation(devices), lambda d: device_view(d, self.s))
 
     def _filter(self, req: falcon.asgi.Request, devices: list[Entity]) -> list[Entity]:
         site_id = req.get_param("site_id")

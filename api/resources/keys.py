@@ -114,7 +114,7 @@ class GatewayTokens:
     ) -> None:
         who = principal_of(req)
         tokens = by_creation(self.s.state.in_org("gateway_token", who.org_id).values())
-        resp.media = page(req, (token_view(t) for t in tokens))
+        resp.media = page(req, tokens, token_view)
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response

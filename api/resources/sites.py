@@ -69,7 +69,7 @@ class Sites:
         search = (req.get_param("search") or "").strip().lower()
         if search:
             sites = [x for x in sites if search in x.state["name"].lower()]
-        resp.media = page(req, (site_view(x, self.s) for x in sites))
+        resp.media = page(req, sites, lambda x: site_view(x, self.s))
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response

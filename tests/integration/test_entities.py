@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from infra.broker import TansuBroker
@@ -15,6 +16,7 @@ from infra.stack import Platform
 from projections.archive import EntityArchive
 from projections.entitylog import EntityConflict
 from projections.projector import Projector
+from schemas.events import EntityChanged, encode_entity
 from tests.conftest import unique
 
 
@@ -109,23 +111,13 @@ async def test_replayed_range_with_same_token_inserts_nothing(
 ) -> None:
     assert platform.store is not None
     table = f"{platform.store.database}.entity_archive"
-    cols = EntityArchive.columns
-    row = (
-        "tid",
-        0,
-        99,
-        "e-1",
-        "site",
-        "s",
-        "o",
-        1,
-        "created",
-        "2026-01-01 00:00:00",
-        "k",
-        "AA==",
-    )
+    archive = EntityArchive()
+    value = encode_entity(EntityChanged("site", "s", "o", 1, "created", {}))
+    block = archive.columns("tid", 0, 99, b"s", value)
+    assert block is not None
+    data = pa.Table.from_pydict(dict(block), schema=archive.schema)
     for _ in range(2):
-        await platform.store.insert(table, cols, [row], "entity-archive:tid:0:99-99")
+        await platform.store.insert_arrow(table, data, "entity-archive:tid:0:99-99")
     count = await platform.store.query(f"SELECT count() FROM {table} WHERE offset = 99")
     assert count.scalar() == 1
 

@@ -93,3 +93,13 @@ def test_held_by_checks_the_entity_type() -> None:
     evolve(s, created("d1", ("k",)))
     assert s.held_by("device", "k") is not None
     assert s.held_by("user", "k") is None
+
+
+def test_updates_keep_creation_order() -> None:
+    s = EntityState()
+    for eid in ("a", "b", "c"):
+        evolve(s, created(eid))
+    evolve(s, EntityChanged("device", "a", "org1", 2, "updated", {"x": 1}))
+    assert list(s.in_org("device", "org1")) == ["a", "b", "c"]
+    assert list(s.of_type("device")) == ["a", "b", "c"]
+    assert s.in_org("device", "org1")["a"].version == 2
