@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 from typing import Any
@@ -25,6 +27,7 @@ from api.routes import add_routes
 from api.usage import KeyUsage
 from infra.settings import Settings
 from infra.stack import Platform
+from projections.telemetry import last_seen
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +42,25 @@ class Lifespan:
         platform = self.services.platform
         await platform.start()
         self.services.usage.start(self.services.entities, platform.model.state)
+        self._presence = asyncio.create_task(self._refresh_presence(), name="presence")
+
+    async def _refresh_presence(self) -> None:
+        """Devices seen by other API nodes: reload last-seen times every 2 s."""
+        store = self.services.platform.require_store()
+        while True:
+            try:
+                self.services.presence.merge(await last_seen(store))
+            except Exception:  # ClickHouse busy or down: try again next round
+                log.warning("could not refresh device presence", exc_info=True)
+            await asyncio.sleep(2.0)
 
     async def process_shutdown(self, scope: Any, event: Any) -> None:
         platform = self.services.platform
+        task = getattr(self, "_presence", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.services.usage.stop(platform.entities, platform.model.state)
         await platform.stop()
 
@@ -97,6 +116,7 @@ def create_app(
         authenticator,
         RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
         RateLimiter(settings.auth_rate_limit_per_s, settings.auth_rate_limit_burst),
+        RateLimiter(settings.ingest_rate_limit_per_s, settings.ingest_rate_limit_burst),
     )
     app = falcon.asgi.App(middleware=[Lifespan(services), metrics, RequireJson(), auth])
     handler = _json_handler()

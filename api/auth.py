@@ -140,10 +140,12 @@ class AuthMiddleware:
         authenticator: Authenticator,
         limiter: RateLimiter,
         public_limiter: RateLimiter,
+        gateway_limiter: RateLimiter,
     ) -> None:
         self.authenticator = authenticator
         self.limiter = limiter
         self.public_limiter = public_limiter
+        self.gateway_limiter = gateway_limiter
 
     async def process_resource(
         self,
@@ -156,11 +158,18 @@ class AuthMiddleware:
         if mode == "none":
             return
         if mode == "public":
-            self._limit(self.public_limiter, f"ip:{req.remote_addr}")
+            self._limit(
+                self.public_limiter, f"ip:{req.remote_addr}", " per client address"
+            )
             return
         principal = self.authenticator.principal(req)
         req.context.principal = principal
-        self._limit(self.limiter, principal.credential_id)
+        if principal.kind == "gateway":
+            self._limit(
+                self.gateway_limiter, principal.credential_id, " per gateway token"
+            )
+        else:
+            self._limit(self.limiter, principal.credential_id, " per credential")
         if mode == "gateway":
             if principal.kind != "gateway":
                 raise falcon.HTTPForbidden(
@@ -174,11 +183,12 @@ class AuthMiddleware:
         if req.method not in SAFE_METHODS and not principal.can_write:
             raise falcon.HTTPForbidden(description="this API key is read-only")
 
-    def _limit(self, limiter: RateLimiter, key: str) -> None:
+    def _limit(self, limiter: RateLimiter, key: str, scope: str) -> None:
         wait = limiter.take(key)
         if wait:
             raise falcon.HTTPTooManyRequests(
-                description=f"rate limit of {limiter.rate:g} requests/s exceeded",
+                description=f"rate limit of {limiter.rate:g} requests/s{scope} "
+                "exceeded",
                 retry_after=retry_after(wait),
             )
 

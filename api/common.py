@@ -40,6 +40,13 @@ class Presence:
         moment = self.seen.get(device_id)
         return iso(moment) if moment else None
 
+    def merge(self, seen: dict[str, datetime]) -> None:
+        """Take newer last-seen times (from the latest-value table)."""
+        for device_id, moment in seen.items():
+            current = self.seen.get(device_id)
+            if current is None or moment > current:
+                self.seen[device_id] = moment
+
     def is_online(self, last_seen: str | None, now: datetime | None = None) -> bool:
         """Whether a device last seen then counts as online now."""
         if last_seen is None:

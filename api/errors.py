@@ -42,10 +42,14 @@ async def on_conflict(
 async def on_unavailable(
     req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
 ) -> None:
-    """Kafka or ClickHouse cannot serve now: 503 with Retry-After."""
+    """Kafka or ClickHouse cannot serve now: 503 with Retry-After (details logged)."""
     log.warning("%s %s: %s", req.method, req.path, ex)
+    what = "storage" if isinstance(ex, StoreError) else "the event log"
+    if isinstance(ex, WriteNotVisible):
+        what = "the read model"
     raise falcon.HTTPServiceUnavailable(
-        description=f"temporarily unavailable: {ex}", retry_after=int(RETRY_AFTER_S)
+        description=f"{what} is temporarily unavailable; retry later",
+        retry_after=int(RETRY_AFTER_S),
     ) from ex
 
 

@@ -449,4 +449,113 @@ REGISTRY_PATHS: Doc = {
     },
 }
 
-API_PATHS: Doc = {**AUTH_PATHS, **KEY_PATHS, **REGISTRY_PATHS}
+MEASUREMENT = {
+    "type": "object",
+    "required": ["binding_id", "value"],
+    "properties": {
+        "binding_id": {"type": "string", "format": "uuid"},
+        "value": {
+            "oneOf": [{"type": "number"}, {"type": "string"}, {"type": "object"}]
+        },
+        "timestamp": {"type": "string", "format": "date-time"},
+        "quality": {"type": "integer", "minimum": 0, "maximum": 255},
+    },
+}
+INGEST_NOTE = (
+    "Authenticated with a gateway token (`Bearer gw_...`); user JWTs and API keys get "
+    "403. A token scoped to a hardware_id may ingest only for that device (403). The "
+    "device is looked up by hardware_id in the token's org (404 if unknown). Each "
+    "binding_id must be an active binding of that device. `value`: number (stored as "
+    "Float64), string (max 4096 chars) or object (JSON, max 16 KiB), kept losslessly. "
+    "`timestamp`: ISO-8601; a time without zone is taken as UTC; default the server's "
+    "receive time; more than 10 minutes ahead or before 2000 is refused. `quality` "
+    "0-255, default 0.\n\n"
+    "**Modes** (`?mode=`): `partial` (default) stores the valid measurements and "
+    "reports each invalid one in `errors` by index, field and reason (202; 400 if none "
+    "is valid); `atomic` stores nothing if any is invalid (400 with `errors`).\n\n"
+    "The batch becomes one Avro MeasurementBatch event on `vigil.measurements.v1`, "
+    "keyed by device; 202 is answered only after Kafka acknowledged it (idempotent "
+    "producer, acks=all). If Kafka does not acknowledge within "
+    "VIGIL_PRODUCE_TIMEOUT_MS: 503 with Retry-After, and nothing is claimed stored.\n\n"
+    "**Idempotency-Key** header: a retry with the same key (per gateway token, kept 24 h "
+    "by the API process that answered) returns the first answer with "
+    "`Idempotent-Replayed: true` and stores nothing again. Independently, the same "
+    "(binding, timestamp) written twice keeps the last value in raw queries.\n\n"
+    "Limits: VIGIL_INGEST_MAX_MEASUREMENTS per request and VIGIL_MAX_BODY_BYTES (413); "
+    "VIGIL_INGEST_RATE_LIMIT_PER_S requests per second per token (429, Retry-After)."
+)
+EXPLORER_NOTE = (
+    "Columnar time-bucket averages of numeric values. `start`/`end`: ISO-8601 (no zone: "
+    "UTC), `now`, or relative to now: `-30s`, `-15m`, `-1h`, `-7d`, `-2w`; `start` "
+    "defaults to `-1h`, `end` to now. `max_points` 1-10000 (default 500) bounds the "
+    "number of buckets: bucket width = ceil(range / max_points). `timestamps` is one "
+    "shared axis of bucket start times, holding the buckets where at least one series "
+    "has data; each series has `null` where it has no point in a bucket. Ranges up to "
+    "6 h read raw rows (bucket origin = start; the last write per binding and timestamp "
+    "wins); longer ranges read the 1-minute or 1-hour rollup (the coarsest no wider "
+    "than a bucket), with buckets aligned to that granularity. Strings and objects are "
+    "not averaged. Up to VIGIL_EXPLORER_MAX_SERIES ids. Unknown or other orgs' ids: "
+    "404 naming them. `meta` tells the actual start, end, bucket width and source."
+)
+
+TELEMETRY_PATHS: Doc = {
+    "/api/v1/ingest/": {
+        "post": op(
+            "Push a batch of measurements from a gateway.",
+            "ingest",
+            "202",
+            "`{batch_id, device_id, accepted, rejected, errors: [{index, field, error}]}`",
+            {
+                "type": "object",
+                "required": ["hardware_id", "measurements"],
+                "properties": {
+                    "hardware_id": {"type": "string"},
+                    "measurements": {"type": "array", "items": MEASUREMENT},
+                },
+            },
+            params=[
+                q("mode", "partial (default) or atomic."),
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string"},
+                },
+            ],
+            errors=("400", "401", "403", "404", "429"),
+            description=INGEST_NOTE,
+        )
+    },
+    "/api/v1/explorer/query/": {
+        "get": op(
+            "Query time series.",
+            "explorer",
+            ok_text="`{timestamps: [...], series: [{binding_id, label, values, unit}], meta}`",
+            params=[
+                q("binding_ids", "Comma-separated binding UUIDs (required)."),
+                q("start", "Start (default -1h)."),
+                q("end", "End (default now)."),
+                q(
+                    "max_points",
+                    "Most buckets per series, 1-10000 (default 500).",
+                    "integer",
+                ),
+            ],
+            description=EXPLORER_NOTE,
+        )
+    },
+    "/api/v1/devices/{device_id}/latest/": {
+        "get": op(
+            "Each binding's newest value.",
+            "devices",
+            ok_text="`{device_id, readings: [{binding_id, channel, quantity, "
+            "quantity_slug, unit, value, time}]}`",
+            params=[path("device_id")],
+            description="From the latest-value table; `value` is a number, string or "
+            "object as ingested. Devices are online when seen within "
+            "VIGIL_ONLINE_WINDOW_S.",
+        )
+    },
+}
+
+API_PATHS: Doc = {**AUTH_PATHS, **KEY_PATHS, **REGISTRY_PATHS, **TELEMETRY_PATHS}

@@ -5,7 +5,16 @@ from __future__ import annotations
 import falcon.asgi
 
 from api.common import Services
-from api.resources import auth, bindings, catalog, devices, keys, sites
+from api.resources import (
+    auth,
+    bindings,
+    catalog,
+    devices,
+    explorer,
+    ingest,
+    keys,
+    sites,
+)
 
 
 def add_routes(app: falcon.asgi.App, services: Services) -> None:
@@ -32,6 +41,9 @@ def add_routes(app: falcon.asgi.App, services: Services) -> None:
             bindings.Binding(services),
         ),
         ("/api/v1/devices/{device_id}/peripherals/", bindings.Peripherals(services)),
+        ("/api/v1/ingest/", ingest.Ingest(services)),
+        ("/api/v1/explorer/query/", explorer.Explorer(services)),
+        ("/api/v1/devices/{device_id}/latest/", explorer.Latest(services)),
         ("/api/v1/quantities/canonical/", catalog.Quantities()),
         ("/api/v1/quantities/canonical/{slug}/", catalog.QuantityDetail()),
         ("/api/v1/pdp/types/", catalog.PeripheralTypes()),

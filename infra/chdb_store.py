@@ -21,30 +21,35 @@ _SETTINGS = (
 
 
 # chDB runs one engine per process, on one directory: stores share it, counted.
-_ENGINES: dict[str, tuple[session.Session, int]] = {}
+# Each engine gets two connections: streaming inserts lock theirs for their whole
+# duration, so queries go through the other.
+_ENGINES: dict[str, tuple[session.Session, session.Session, int]] = {}
 _ENGINES_LOCK = threading.Lock()
+_WRITE_LOCK = threading.Lock()
 
 
-def _acquire(path: str) -> session.Session:
+def _acquire(path: str) -> tuple[session.Session, session.Session]:
     with _ENGINES_LOCK:
-        engine, users = _ENGINES.get(path, (None, 0))
-        if engine is None:
+        found = _ENGINES.get(path)
+        if found is None:
             try:
-                engine = session.Session(path)
+                found = (session.Session(path), session.Session(path), 0)
             except Exception as ex:  # chdb raises bare RuntimeError/Exception
                 raise StoreError(f"cannot open chDB at {path}: {ex}") from ex
-        _ENGINES[path] = (engine, users + 1)
-        return engine
+        reader, writer, users = found
+        _ENGINES[path] = (reader, writer, users + 1)
+        return reader, writer
 
 
 def _release(path: str) -> None:
     with _ENGINES_LOCK:
-        engine, users = _ENGINES[path]
+        reader, writer, users = _ENGINES[path]
         if users > 1:
-            _ENGINES[path] = (engine, users - 1)
+            _ENGINES[path] = (reader, writer, users - 1)
             return
         del _ENGINES[path]
-        engine.close()
+        writer.close()
+        reader.close()
 
 
 class ChdbStore:
@@ -53,12 +58,12 @@ class ChdbStore:
     def __init__(self, path: str, database: str) -> None:
         self.database = database
         self.path = path
-        self._session = _acquire(path)
+        self._session, self._writer = _acquire(path)
         self._closed = False
 
     def _run(self, sql: str, fmt: str, params: Params) -> Any:
         try:
-            return self._session.query(sql, fmt, params=dict(params or {}))
+            return self._session.query(sql, fmt, params=_literals(params))
         except Exception as ex:
             raise StoreError(f"{ex}".strip()) from ex
 
@@ -107,7 +112,7 @@ class ChdbStore:
     def insert_arrow(
         self, table: str, data: pa.Table, dedup_token: str | None = None
     ) -> None:
-        """Insert an Arrow table as one block (chDB reads it in place)."""
+        """Insert an Arrow table as one block (sent as an Arrow stream)."""
         if data.num_rows == 0:
             return
         cols = ", ".join(data.column_names)
@@ -117,18 +122,43 @@ class ChdbStore:
                 f" SETTINGS insert_deduplication_token='{check_token(dedup_token)}',"
                 " deduplicate_blocks_in_dependent_materialized_views=1"
             )
-        # chDB's Python() table function finds ``data`` among this frame's locals.
-        self._run(
-            f"INSERT INTO {table} ({cols}){settings} SELECT {cols} FROM Python(data)",
-            "CSV",
-            None,
-        )
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, data.schema) as stream:
+            stream.write_table(data)
+        body = sink.getvalue().to_pybytes()
+        with _WRITE_LOCK:
+            try:
+                inserter = self._writer.send_insert(
+                    f"INSERT INTO {table} ({cols}){settings}", "ArrowStream"
+                )
+                inserter.append(body)
+                inserter.finish()
+            except Exception as ex:
+                raise StoreError(f"{ex}".strip()) from ex
 
     def close(self) -> None:
         """Release this handle; the last one closes the engine and its lock."""
         if not self._closed:
             self._closed = True
             _release(self.path)
+
+
+def _literals(params: Params) -> dict[str, Any]:
+    """chDB passes parameters as text: arrays need ClickHouse literal syntax."""
+    return {
+        k: _array_literal(v) if isinstance(v, list | tuple) else v
+        for k, v in (params or {}).items()
+    }
+
+
+def _array_literal(values: Any) -> str:
+    items = []
+    for v in values:
+        if isinstance(v, str):
+            items.append("'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'")
+        else:
+            items.append(str(v))
+    return "[" + ",".join(items) + "]"
 
 
 def _json_default(value: Any) -> Any:
@@ -146,6 +176,8 @@ def _converter(ch_type: str) -> Any:
     for wrapper in ("Nullable(", "LowCardinality("):
         if inner.startswith(wrapper):
             inner = inner[len(wrapper) : -1]
+    if inner.startswith("SimpleAggregateFunction("):
+        inner = inner.split(", ", 1)[1][:-1]
     if inner.startswith("DateTime"):
         return _parse_datetime
     return _identity

@@ -63,6 +63,17 @@ class Settings:
     online_window_s: float = _doc(
         300.0, "A device seen within this many seconds is online."
     )
+    raw_retention_days: int = _doc(90, "Days raw measurements are kept (0: forever).")
+    rollup_1m_retention_days: int = _doc(400, "Days 1-minute rollups are kept.")
+    rollup_1h_retention_days: int = _doc(
+        0, "Days 1-hour rollups are kept (0: forever)."
+    )
+    ingest_max_measurements: int = _doc(10_000, "Most measurements in one request.")
+    ingest_rate_limit_per_s: float = _doc(
+        200.0, "Ingest requests per second per gateway token."
+    )
+    ingest_rate_limit_burst: int = _doc(400, "Burst size of the ingest limit.")
+    explorer_max_series: int = _doc(50, "Most binding ids in one explorer query.")
     faust_enabled: bool = _doc(True, "Run the Faust app inside the API process.")
     projectors_enabled: bool = _doc(True, "Run the projectors inside the API process.")
 
@@ -83,6 +94,14 @@ class Settings:
     def chdb_path(self) -> Path:
         """Directory of the embedded chDB engine."""
         return self.data_dir / "chdb"
+
+    def retention_days(self) -> dict[str, int]:
+        """Retention of each telemetry table, by setting name."""
+        return {
+            "raw_retention_days": self.raw_retention_days,
+            "rollup_1m_retention_days": self.rollup_1m_retention_days,
+            "rollup_1h_retention_days": self.rollup_1h_retention_days,
+        }
 
     def topic(self, name: str) -> str:
         """Full name of a topic, with the configured prefix."""

@@ -17,7 +17,8 @@ from infra.settings import Settings
 from infra.topics import TOPICS, admin_client, ensure_topics
 from projections.archive import EntityArchive, rehydrate
 from projections.entitylog import EntityLog
-from projections.migrations import migrate
+from projections.measurements import MeasurementsProjection
+from projections.migrations import apply_retention, migrate
 from projections.projector import Projector
 from projections.readmodel import EntityReadModel
 
@@ -48,6 +49,7 @@ class Platform:
         applied = await asyncio.to_thread(migrate, self.store.sync)
         if applied:
             log.info("applied %s migration(s)", len(applied))
+        await asyncio.to_thread(apply_retention, self.store.sync, s.retention_days())
         self.producer = AsyncProducer(s)
         self.rehydrated = await rehydrate(s, self.store, self.producer)
         await self.model.start()
@@ -62,9 +64,11 @@ class Platform:
 
     async def _start_projectors(self) -> None:
         assert self.store is not None  # noqa: S101 - opened in start()
-        self.projectors = [Projector(self.settings, self.store, EntityArchive())]
-        for projector in self.projectors:
-            await projector.start()
+        self.projectors = [
+            Projector(self.settings, self.store, EntityArchive()),
+            Projector(self.settings, self.store, MeasurementsProjection()),
+        ]
+        await asyncio.gather(*(p.start() for p in self.projectors))
 
     async def _start_faust(self) -> None:
         from streams.app import create_faust_app
@@ -103,6 +107,18 @@ class Platform:
                 return
             await asyncio.sleep(0.05)
 
+    def require_store(self) -> AsyncStore:
+        """The ClickHouse store (the platform must have started)."""
+        if self.store is None:
+            raise RuntimeError("platform not started")
+        return self.store
+
+    def require_producer(self) -> AsyncProducer:
+        """The producer (the platform must have started)."""
+        if self.producer is None:
+            raise RuntimeError("platform not started")
+        return self.producer
+
     async def readiness(self) -> dict[str, str]:
         """Each dependency's state: ``ok`` or what is wrong."""
         return {
@@ -137,4 +153,7 @@ class Platform:
 
     def _check_projectors(self) -> str:
         failed = [p.table for p in self.projectors if p.failed is not None]
-        return f"failed: {', '.join(failed)}" if failed else "ok"
+        retrying = [p.table for p in self.projectors if p.retrying is not None]
+        if failed:
+            return f"failed: {', '.join(failed)}"
+        return f"retrying inserts: {', '.join(retrying)}" if retrying else "ok"

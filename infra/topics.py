@@ -37,6 +37,12 @@ TOPICS: tuple[TopicSpec, ...] = (
         COMPACTED,
         "State-carrying entity events keyed by entity id; one partition: total order.",
     ),
+    TopicSpec(
+        "vigil.measurements.v1",
+        None,
+        {"retention.ms": str(7 * 24 * 3600 * 1000)},
+        "MeasurementBatch per ingest request, keyed by device id.",
+    ),
 )
 
 

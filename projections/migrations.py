@@ -46,7 +46,133 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        2,
+        "measurements, 1 min and 1 h rollups, latest values",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS {db}.measurements (
+                org_id      LowCardinality(String),
+                device_id   UUID,
+                binding_id  UUID,
+                ts          DateTime64(6, 'UTC') CODEC(Delta, ZSTD(1)),
+                kind        UInt8,
+                value       Float64 CODEC(Gorilla, ZSTD(1)),
+                text        String CODEC(ZSTD(3)),
+                quality     UInt8,
+                received_at DateTime64(6, 'UTC') CODEC(Delta, ZSTD(1)),
+                topic_id    LowCardinality(String),
+                partition   UInt16,
+                offset      UInt64 CODEC(Delta, ZSTD(1))
+            )
+            ENGINE = ReplacingMergeTree(received_at)
+            PARTITION BY toYYYYMM(ts)
+            ORDER BY (org_id, binding_id, ts)
+            SETTINGS non_replicated_deduplication_window = 10000
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS {db}.measurements_1m (
+                org_id     LowCardinality(String),
+                binding_id UUID,
+                bucket     DateTime('UTC'),
+                sum        SimpleAggregateFunction(sum, Float64),
+                count      SimpleAggregateFunction(sum, UInt64),
+                min        SimpleAggregateFunction(min, Float64),
+                max        SimpleAggregateFunction(max, Float64)
+            )
+            ENGINE = AggregatingMergeTree
+            PARTITION BY toYYYYMM(bucket)
+            ORDER BY (org_id, binding_id, bucket)
+            SETTINGS non_replicated_deduplication_window = 10000
+            """,
+            """
+            CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.measurements_1m_mv
+            TO {db}.measurements_1m AS
+            SELECT org_id, binding_id, toStartOfMinute(ts) AS bucket,
+                   sum(value) AS sum, count() AS count, min(value) AS min,
+                   max(value) AS max
+            FROM {db}.measurements WHERE kind = 0
+            GROUP BY org_id, binding_id, bucket
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS {db}.measurements_1h (
+                org_id     LowCardinality(String),
+                binding_id UUID,
+                bucket     DateTime('UTC'),
+                sum        SimpleAggregateFunction(sum, Float64),
+                count      SimpleAggregateFunction(sum, UInt64),
+                min        SimpleAggregateFunction(min, Float64),
+                max        SimpleAggregateFunction(max, Float64)
+            )
+            ENGINE = AggregatingMergeTree
+            PARTITION BY toYear(bucket)
+            ORDER BY (org_id, binding_id, bucket)
+            SETTINGS non_replicated_deduplication_window = 10000
+            """,
+            """
+            CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.measurements_1h_mv
+            TO {db}.measurements_1h AS
+            SELECT org_id, binding_id, toStartOfHour(ts) AS bucket,
+                   sum(value) AS sum, count() AS count, min(value) AS min,
+                   max(value) AS max
+            FROM {db}.measurements WHERE kind = 0
+            GROUP BY org_id, binding_id, bucket
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS {db}.latest (
+                org_id     LowCardinality(String),
+                device_id  UUID,
+                binding_id UUID,
+                last_ts    SimpleAggregateFunction(max, DateTime64(6, 'UTC')),
+                kind       AggregateFunction(argMax, UInt8, DateTime64(6, 'UTC')),
+                value      AggregateFunction(argMax, Float64, DateTime64(6, 'UTC')),
+                text       AggregateFunction(argMax, String, DateTime64(6, 'UTC'))
+            )
+            ENGINE = AggregatingMergeTree
+            ORDER BY (org_id, device_id, binding_id)
+            SETTINGS non_replicated_deduplication_window = 10000
+            """,
+            """
+            CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.latest_mv TO {db}.latest AS
+            SELECT org_id, device_id, binding_id, max(ts) AS last_ts,
+                   argMaxState(kind, ts) AS kind, argMaxState(value, ts) AS value,
+                   argMaxState(text, ts) AS text
+            FROM {db}.measurements
+            GROUP BY org_id, device_id, binding_id
+            """,
+        ),
+    ),
 )
+
+RETENTION = (
+    ("measurements", "toDateTime(ts)", "raw_retention_days"),
+    ("measurements_1m", "bucket", "rollup_1m_retention_days"),
+    ("measurements_1h", "bucket", "rollup_1h_retention_days"),
+)
+
+
+def apply_retention(store: ClickHouseStore, days: dict[str, int]) -> None:
+    """Set each telemetry table's TTL from the settings (0 keeps data forever)."""
+    for table, column, setting in RETENTION:
+        keep = days[setting]
+        ttl = (
+            "REMOVE TTL" if keep <= 0 else f"MODIFY TTL {column} + INTERVAL {keep} DAY"
+        )
+        if keep <= 0 and not _has_ttl(store, table):
+            continue
+        store.command(
+            f"ALTER TABLE {store.database}.{table} {ttl} "
+            "SETTINGS materialize_ttl_after_modify = 0"
+        )
+
+
+def _has_ttl(store: ClickHouseStore, table: str) -> bool:
+    rows = store.query(
+        "SELECT create_table_query FROM system.tables "
+        "WHERE database = {db:String} AND name = {t:String}",
+        {"db": store.database, "t": table},
+    )
+    return " TTL " in (rows.scalar() or "")
 
 
 def _ensure_ledger(store: ClickHouseStore) -> None:

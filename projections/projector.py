@@ -17,10 +17,11 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from infra import kafka
-from infra.clickhouse import AsyncStore
+from infra.clickhouse import AsyncStore, StoreError
 from infra.settings import Settings
 from infra.topics import topic_id
 from projections.sink import Batch, BatchingSink, Columns
@@ -66,6 +67,7 @@ class Projector:
         self._next: dict[int, int] = {}
         self.rows_written = 0
         self.failed: BaseException | None = None
+        self.retrying: BaseException | None = None  # the last failed insert, if any
         self.resumed_at: float | None = None  # monotonic time of the last assignment
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -114,8 +116,12 @@ class Projector:
                 batches = await self._consumer.getmany(
                     timeout_ms=wait_ms, max_records=self.settings.projection_batch_rows
                 )
+                unresumed = {tp for tp in batches if tp.partition not in self._next}
+                if unresumed:  # the assignment callback failed: seek now, refetch
+                    await self._retry_resume(unresumed)
                 for tp, records in batches.items():
-                    self._add(tp.partition, records)
+                    if tp not in unresumed:
+                        self._add(tp.partition, records)
                 await self.flush(self.sink.due())
         except asyncio.CancelledError:
             raise
@@ -144,14 +150,33 @@ class Projector:
 
     async def _write(self, batch: Batch) -> None:
         assert self._consumer is not None  # noqa: S101 - set in start()
-        token = batch.token(self.projection.name, self.topic_id)
         if batch.rows:
             table = pa.Table.from_pydict(batch.columns, schema=self.projection.schema)
-            await self.store.insert_arrow(self.table, table, token)
+            await self._insert(table, batch.token(self.projection.name, self.topic_id))
         tp = TopicPartition(self.topic, batch.partition)
-        await self._consumer.commit({tp: OffsetAndMetadata(batch.last + 1, "")})
+        try:
+            await self._consumer.commit({tp: OffsetAndMetadata(batch.last + 1, "")})
+        except KafkaError as ex:  # e.g. a rebalance took the partition: the rows are
+            # in ClickHouse, and whoever owns it next resumes past them
+            log.warning("%s: commit after %s failed: %s", self.table, batch.last, ex)
         self.flushed[batch.partition] = batch.last
         self.rows_written += batch.rows
+
+    async def _insert(self, table: pa.Table, token: str) -> None:
+        """Insert, retrying with the same token until ClickHouse takes it."""
+        delay = 0.2
+        while True:
+            try:
+                await self.store.insert_arrow(self.table, table, token)
+                self.retrying = None
+                return
+            except StoreError as ex:
+                self.retrying = ex
+                log.warning(
+                    "%s: insert failed, retrying in %.1fs: %s", self.table, delay, ex
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def revoke(self, partitions: Sequence[int]) -> None:
         """Flush, then forget, partitions handed to another consumer."""
@@ -167,6 +192,13 @@ class Projector:
             {"topic_id": self.topic_id},
         )
         return {int(p): int(o) for p, o in rows.rows}
+
+    async def _retry_resume(self, partitions: set[TopicPartition]) -> None:
+        try:
+            await self.resume(partitions)
+        except Exception as ex:  # noqa: BLE001 - next round tries again
+            log.warning("%s: resume failed: %s", self.table, ex)
+            await asyncio.sleep(0.5)
 
     async def resume(self, assigned: set[TopicPartition]) -> None:
         """Seek each assigned partition past what ClickHouse already holds."""
@@ -191,4 +223,8 @@ class _Resume(ConsumerRebalanceListener):  # type: ignore[misc]
         await self.projector.revoke([tp.partition for tp in revoked])
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        await self.projector.resume(assigned)
+        try:
+            await self.projector.resume(assigned)
+        except Exception:  # the run loop resumes these partitions before using them
+            log.warning("resuming %s failed; retrying from the run loop", assigned,
+                        exc_info=True)

@@ -87,3 +87,11 @@ def test_migrations_apply_once(store: ClickHouseStore) -> None:
     assert pending(store) == []
     tables = store.query(f"SHOW TABLES FROM {store.database}").rows
     assert ("entity_archive",) in tables
+
+
+def test_array_parameters_are_quoted(store: ClickHouseStore) -> None:
+    rows = store.query(
+        "SELECT has({xs:Array(String)}, 'it''s'), length({xs:Array(String)})",
+        {"xs": ["a", "it's", "b\\\\c"]},
+    )
+    assert rows.rows == [(1, 3)]

@@ -1,0 +1,128 @@
+"""The explorer query and each device's latest readings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+import falcon.asgi
+
+from api.auth import Principal, principal_of
+from api.common import Services
+from api.identity import iso
+from api.measurements import to_micros
+from api.resources.devices import owned_device
+from api.validation import ValidationError, parse_int
+from projections.explorer import BadQuery, assemble, iso_us, parse_time, plan
+from projections.telemetry import bucket_averages, latest_readings
+from schemas import quantities
+
+DEFAULT_POINTS = 500
+MAX_POINTS = 10_000
+
+
+class Explorer:
+    """``GET /api/v1/explorer/query/?binding_ids=…&start=…&end=…&max_points=…``."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        who = principal_of(req)
+        ids = self._ids(req.get_param("binding_ids") or "")
+        described = self._describe(who, ids)
+        now = to_micros(self.s.clock())
+        try:
+            end = parse_time(req.get_param("end") or "now", now, "end")
+            start = parse_time(req.get_param("start") or "-1h", now, "start")
+            max_points = parse_int(
+                "max_points",
+                req.get_param("max_points") or str(DEFAULT_POINTS),
+                1,
+                MAX_POINTS,
+            )
+            p = plan(start, end, max_points)
+        except BadQuery as ex:
+            raise ValidationError(ex.parameter, str(ex).split(": ", 1)[-1]) from ex
+        rows = await bucket_averages(
+            self.s.platform.require_store(), who.org_id, ids, p
+        )
+        axis, values = assemble(p, ids, rows)
+        resp.media = {
+            "timestamps": axis,
+            "series": [{**described[i], "values": values[i]} for i in ids],
+            "meta": {
+                "start": iso_us(p.start),
+                "end": iso_us(p.end),
+                "bucket_seconds": p.bucket / 1_000_000,
+                "source": p.source,
+                "max_points": max_points,
+            },
+        }
+
+    def _ids(self, raw: str) -> list[str]:
+        ids = list(dict.fromkeys(x.strip() for x in raw.split(",") if x.strip()))
+        if not ids:
+            raise ValidationError("binding_ids", "is required (comma-separated UUIDs)")
+        limit = self.s.settings.explorer_max_series
+        if len(ids) > limit:
+            raise ValidationError("binding_ids", f"at most {limit} series per query")
+        return ids
+
+    def _describe(self, who: Principal, ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        missing = []
+        for binding_id in ids:
+            binding = self.s.state.get("binding", binding_id)
+            if binding is None or binding.org_id != who.org_id:
+                missing.append(binding_id)
+                continue
+            device = self.s.state.get("device", binding.state["device_id"])
+            q = quantities.catalog()[binding.state["quantity_slug"]]
+            name = device.state["display_name"] if device else "?"
+            found[binding_id] = {
+                "binding_id": binding_id,
+                "label": f"{name} / {q.name}",
+                "unit": q.base_unit_symbol,
+            }
+        if missing:
+            raise falcon.HTTPNotFound(
+                description=f"unknown binding ids: {', '.join(missing)}"
+            )
+        return found
+
+
+class Latest:
+    """``GET /api/v1/devices/{device_id}/latest/``."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, device_id: str
+    ) -> None:
+        device = owned_device(self.s, req, device_id)
+        readings = await latest_readings(
+            self.s.platform.require_store(), device.org_id, device.entity_id
+        )
+        out = []
+        for r in readings:
+            binding = self.s.state.get("binding", r["binding_id"])
+            if binding is None:
+                continue  # a deleted binding's history is not a current reading
+            q = quantities.catalog()[binding.state["quantity_slug"]]
+            out.append(
+                {
+                    "binding_id": r["binding_id"],
+                    "channel": binding.state["channel"],
+                    "quantity": q.name,
+                    "quantity_slug": q.slug,
+                    "unit": q.base_unit_symbol,
+                    "value": r["value"],
+                    "time": iso(r["time"]),
+                }
+            )
+        out.sort(key=lambda r: r["channel"])
+        resp.media = {"device_id": device.entity_id, "readings": out}

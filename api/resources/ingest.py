@@ -1,0 +1,125 @@
+"""``POST /api/v1/ingest/``: a gateway's batch becomes one MeasurementBatch event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+import falcon.asgi
+
+from api.auth import Principal, principal_of
+from api.common import Services, body_of
+from api.idempotency import IdempotencyCache
+from api.measurements import Columns, validate
+from api.resources.devices import hardware_key
+from api.validation import ValidationError
+from projections.entities import Entity
+from schemas.events import MEASUREMENTS_TOPIC, MeasurementBatch, encode_batch
+
+MODES = ("partial", "atomic")
+
+
+class Ingest:
+    """Accepts measurements for the gateway token's device, once Kafka has them."""
+
+    auth = "gateway"
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+        self.cache = IdempotencyCache()
+        self.topic = services.settings.topic(MEASUREMENTS_TOPIC)
+
+    async def on_post(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        who = principal_of(req)
+        mode = req.get_param("mode") or "partial"
+        if mode not in MODES:
+            raise ValidationError("mode", "must be partial or atomic")
+        body = await body_of(req)
+        hardware_id = body.string("hardware_id", required=True, max_len=128)
+        measurements = body.data.get("measurements")
+        if not isinstance(measurements, list) or not measurements:
+            raise ValidationError("measurements", "must be a non-empty array")
+        limit = self.s.settings.ingest_max_measurements
+        if len(measurements) > limit:
+            raise falcon.HTTPContentTooLarge(
+                description=f"at most {limit} measurements per request"
+            )
+        assert hardware_id is not None  # noqa: S101 - required
+        device = self._device(who, hardware_id)
+        key = req.get_header("Idempotency-Key")
+        (status, answer), replayed = await self.cache.run(
+            who.credential_id,
+            key,
+            lambda: self._accept(who, device, measurements, mode, key),
+        )
+        if replayed:
+            resp.set_header("Idempotent-Replayed", "true")
+        resp.status = status
+        resp.media = answer
+
+    def _device(self, who: Principal, hardware_id: str) -> Entity:
+        if who.hardware_id and who.hardware_id != hardware_id:
+            raise falcon.HTTPForbidden(
+                description=f"this gateway token may only ingest for {who.hardware_id}"
+            )
+        device = self.s.state.held_by("device", hardware_key(who.org_id, hardware_id))
+        if device is None:
+            raise falcon.HTTPNotFound(
+                description=f"no device with hardware_id {hardware_id!r}"
+            )
+        return device
+
+    async def _accept(
+        self,
+        who: Principal,
+        device: Entity,
+        measurements: list[Any],
+        mode: str,
+        key: str | None,
+    ) -> tuple[str, dict[str, Any]]:
+        now = self.s.clock()
+        bindings = self.s.state.where("binding", "device_id", device.entity_id)
+        active = {b for b, e in bindings.items() if e.state.get("is_active", True)}
+        cols = validate(measurements, active, now)
+        if cols.errors and (mode == "atomic" or not cols.accepted):
+            return falcon.HTTP_400, _refusal(cols, mode)
+        batch = MeasurementBatch(
+            who.org_id,
+            device.entity_id,
+            device.state["hardware_id"],
+            cols.binding_ids,
+            cols.timestamps,
+            cols.kinds,
+            cols.numbers,
+            cols.texts,
+            cols.qualities,
+            received_at=now,
+            idempotency_key=key,
+        )
+        await self.s.platform.require_producer().send(
+            self.topic, encode_batch(batch), key=device.entity_id.encode()
+        )
+        self.s.presence.seen[device.entity_id] = now
+        return falcon.HTTP_202, {
+            "batch_id": batch.batch_id,
+            "device_id": device.entity_id,
+            "accepted": cols.accepted,
+            "rejected": len(cols.errors),
+            "errors": cols.errors,
+        }
+
+
+def _refusal(cols: Columns, mode: str) -> dict[str, Any]:
+    reason = (
+        "invalid measurements; nothing was stored"
+        if mode == "atomic"
+        else ("no valid measurements; nothing was stored")
+    )
+    return {
+        "error": reason,
+        "accepted": 0,
+        "rejected": len(cols.errors),
+        "errors": cols.errors,
+    }

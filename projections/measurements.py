@@ -1,0 +1,71 @@
+"""Project ``vigil.measurements.v1`` batches into the raw measurements table (the
+rollups and the latest-value table follow by materialized views)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pyarrow as pa
+
+from schemas import SchemaError
+from schemas.events import MEASUREMENTS_TOPIC, decode_batch
+
+log = logging.getLogger(__name__)
+MICROS = pa.timestamp("us", tz="UTC")
+
+
+class MeasurementsProjection:
+    """One row per measurement: numbers in ``value``, strings/objects in ``text``."""
+
+    name = "measurements"
+    topic = MEASUREMENTS_TOPIC
+    table = "measurements"
+    schema = pa.schema(
+        [
+            ("org_id", pa.string()),
+            ("device_id", pa.string()),
+            ("binding_id", pa.string()),
+            ("ts", MICROS),
+            ("kind", pa.uint8()),
+            ("value", pa.float64()),
+            ("text", pa.string()),
+            ("quality", pa.uint8()),
+            ("received_at", MICROS),
+            ("topic_id", pa.string()),
+            ("partition", pa.uint16()),
+            ("offset", pa.uint64()),
+        ]
+    )
+
+    def columns(
+        self,
+        topic_id: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes,
+    ) -> dict[str, list[Any]] | None:
+        """The batch's columns, with its source position on every row."""
+        if value is None:
+            return None
+        try:
+            batch = decode_batch(value)
+        except SchemaError:
+            log.exception("skipping undecodable measurement batch at %s", offset)
+            return None
+        n = len(batch)
+        return {
+            "org_id": [batch.org_id] * n,
+            "device_id": [batch.device_id] * n,
+            "binding_id": batch.binding_ids,
+            "ts": batch.timestamps,
+            "kind": batch.kinds,
+            "value": batch.numbers,
+            "text": batch.texts,
+            "quality": batch.qualities,
+            "received_at": [batch.received_at] * n,
+            "topic_id": [topic_id] * n,
+            "partition": [partition] * n,
+            "offset": [offset] * n,
+        }
