@@ -558,4 +558,50 @@ TELEMETRY_PATHS: Doc = {
     },
 }
 
-API_PATHS: Doc = {**AUTH_PATHS, **KEY_PATHS, **REGISTRY_PATHS, **TELEMETRY_PATHS}
+SR = "/api/v1/schema-registry"
+SR_NOTE = (
+    "Read-only Confluent Schema Registry API (no credential needed: schemas are the "
+    "public contract). Point a stock client at `http://HOST:PORT/api/v1/schema-registry`"
+    ". Subjects follow TopicNameStrategy (`<topic>-value`, with VIGIL_TOPIC_PREFIX); "
+    "message keys are plain UTF-8 strings (entity or device ids). Errors carry "
+    "Confluent's `error_code` and `message` as well as `error`. Responses are "
+    "`application/vnd.schemaregistry.v1+json`."
+)
+
+
+def _sr(summary: str, params: list[Doc] | None = None) -> Doc:
+    return op(
+        summary,
+        "schema-registry",
+        params=params,
+        errors=("404", "429"),
+        public=True,
+        description=SR_NOTE,
+    )
+
+
+SCHEMA_REGISTRY_PATHS: Doc = {
+    f"{SR}/schemas/ids/{{schema_id}}": {
+        "get": _sr("A schema by id: `{schema}`.", [path("schema_id")])
+    },
+    f"{SR}/schemas/types": {"get": _sr('Schema types: `["AVRO"]`.')},
+    f"{SR}/subjects": {"get": _sr("Every subject.")},
+    f"{SR}/subjects/{{subject}}/versions": {
+        "get": _sr("A subject's versions.", [path("subject")])
+    },
+    f"{SR}/subjects/{{subject}}/versions/{{version}}": {
+        "get": _sr(
+            "One version (number or `latest`): `{subject, version, id, schema}`.",
+            [path("subject"), path("version")],
+        )
+    },
+    f"{SR}/config": {"get": _sr("Compatibility: `{compatibilityLevel: BACKWARD}`.")},
+}
+
+API_PATHS: Doc = {
+    **AUTH_PATHS,
+    **KEY_PATHS,
+    **REGISTRY_PATHS,
+    **TELEMETRY_PATHS,
+    **SCHEMA_REGISTRY_PATHS,
+}

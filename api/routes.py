@@ -13,6 +13,7 @@ from api.resources import (
     explorer,
     ingest,
     keys,
+    schema_registry,
     sites,
 )
 
@@ -50,5 +51,6 @@ def add_routes(app: falcon.asgi.App, services: Services) -> None:
         ("/api/v1/pdp/types/{pdp_type_id}/", catalog.PeripheralType()),
         ("/api/v1/pdp/catalog/export/", catalog.CatalogExport()),
     ]
+    table += schema_registry.routes(services.settings)
     for path, resource in table:
         app.add_route(path, resource)

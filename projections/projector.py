@@ -226,5 +226,8 @@ class _Resume(ConsumerRebalanceListener):  # type: ignore[misc]
         try:
             await self.projector.resume(assigned)
         except Exception:  # the run loop resumes these partitions before using them
-            log.warning("resuming %s failed; retrying from the run loop", assigned,
-                        exc_info=True)
+            log.warning(
+                "resuming %s failed; retrying from the run loop",
+                assigned,
+                exc_info=True,
+            )

@@ -21,9 +21,11 @@ VIGIL = str(Path(sys.executable).with_name("vigil"))
 def _start(data_dir: Path, port: int) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     env["VIGIL_REBALANCE_TIMEOUT_S"] = "1"
+    # A file, not a pipe: a pipe nobody reads fills up and blocks the server.
+    log = (data_dir / "vigil-dev.log").open("a")
     return subprocess.Popen(
         [VIGIL, "dev", "--port", str(port), "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
@@ -33,7 +35,7 @@ def _start(data_dir: Path, port: int) -> subprocess.Popen[str]:
 def _wait_ready(port: int, proc: subprocess.Popen[str], timeout: float = 90) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert proc.poll() is None, _output(proc)
         try:
             r = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
             if r.status_code == 200:
@@ -44,10 +46,15 @@ def _wait_ready(port: int, proc: subprocess.Popen[str], timeout: float = 90) -> 
     raise AssertionError("vigil dev did not become ready")
 
 
+def _output(proc: subprocess.Popen[str]) -> str:
+    data_dir = Path(proc.args[proc.args.index("--data-dir") + 1])
+    return (data_dir / "vigil-dev.log").read_text()
+
+
 def _interrupt(proc: subprocess.Popen[str]) -> str:
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
-    return out
+    proc.wait(timeout=60)
+    return _output(proc)
 
 
 def _reference_examples(base: str) -> dict:
