@@ -27,7 +27,7 @@ def _setup_logging(level: str) -> None:
         stream=sys.stderr,
     )
     once = RepeatFilter(30.0)
-    for noisy in ("aiokafka", "faust", "mode", "kafka"):
+    for noisy in ("aiokafka", "faust", "mode", "kafka", "httpx"):
         logger = logging.getLogger(noisy)
         logger.setLevel(max(logging.WARNING, logging.root.level))
         logger.addFilter(once)
@@ -87,6 +87,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
         ).start()
         os.environ["VIGIL_KAFKA_BOOTSTRAP"] = broker.bootstrap
         print(f"vigil: embedded Tansu broker on {broker.bootstrap}", flush=True)
+    if getattr(args, "demo", False):
+        _start_demo(f"http://{settings.host}:{settings.port}")
     print(
         f"vigil: data in {settings.data_dir}, serving on "
         f"http://{settings.host}:{settings.port} (Ctrl-C stops)",
@@ -97,6 +99,48 @@ def cmd_dev(args: argparse.Namespace) -> int:
     finally:
         if broker is not None and broker.stop():
             print("vigil: broker stopped", flush=True)
+
+
+def _start_demo(base_url: str) -> None:
+    """Run the simulator in the background once the platform is ready."""
+    import threading
+
+    from infra.simulate import Simulator, wait_ready
+
+    def run() -> None:
+        try:
+            wait_ready(base_url)
+            sim = Simulator(base_url)
+            sim.setup()
+            print(
+                f"vigil: demo data flowing; log in as {sim.email} / {sim.password}",
+                flush=True,
+            )
+            sim.run(rate=40, progress=None)
+        except Exception as ex:  # the demo is optional: say why it stopped
+            print(f"vigil: demo simulator stopped: {ex}", file=sys.stderr, flush=True)
+
+    threading.Thread(target=run, name="demo-simulator", daemon=True).start()
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Post realistic series as a fleet of gateways to a running Vigil."""
+    from infra.simulate import Simulator, console_progress, wait_ready
+
+    wait_ready(args.url, timeout_s=30)
+    sim = Simulator(args.url, devices=args.devices)
+    sim.setup()
+    print(
+        f"simulating {args.devices} devices at ~{args.rate:g} measurements/s "
+        f"against {args.url} (Ctrl-C stops)",
+        flush=True,
+    )
+    try:
+        sim.run(args.rate, duration=args.duration, progress=console_progress)
+    except KeyboardInterrupt:
+        pass
+    print(f"\nsent {sim.sent:,} measurements, {sim.failed} failed requests", flush=True)
+    return 0
 
 
 def cmd_api(args: argparse.Namespace) -> int:
@@ -177,6 +221,7 @@ def _parser() -> argparse.ArgumentParser:
         "topics": cmd_topics,
         "migrate": cmd_migrate,
         "settings": cmd_settings,
+        "simulate": cmd_simulate,
     }
     for name, fn in commands.items():
         p = sub.add_parser(name, help=fn.__doc__, description=fn.__doc__)
@@ -189,6 +234,22 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--workers", type=int, help="gunicorn workers (VIGIL_WORKERS)"
             )
+        if name == "dev":
+            p.add_argument(
+                "--demo",
+                action="store_true",
+                help="also run the gateway simulator (demo site and devices)",
+            )
+        if name == "simulate":
+            p.add_argument("--url", default="http://127.0.0.1:8000")
+            p.add_argument("--devices", type=int, default=4)
+            p.add_argument(
+                "--rate",
+                type=float,
+                default=100.0,
+                help="measurements per second across the fleet",
+            )
+            p.add_argument("--duration", type=float, help="seconds (default: forever)")
     return parser
 
 

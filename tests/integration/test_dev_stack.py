@@ -13,6 +13,7 @@ import httpx
 import requests
 
 from infra.broker import free_port
+from infra.simulate import Simulator
 from mnemos_client import MnemosClient
 
 VIGIL = str(Path(sys.executable).with_name("vigil"))
@@ -88,6 +89,26 @@ def _reference_examples(base: str) -> dict:
     return {"email": email, "password": password, "device": device, "binding": binding}
 
 
+def _simulator_feeds_the_explorer(base: str) -> None:
+    sim = Simulator(base, devices=2)
+    sim.setup()
+    sim.run(rate=80, duration=2)
+    assert sim.sent >= 80 and sim.failed == 0
+    client = MnemosClient.login(base, sim.email, sim.password)
+    binding = sim.fleet[0].bindings[0][0]
+    for _ in range(50):
+        data = client.request(
+            "GET",
+            "/api/v1/explorer/query/",
+            params={"binding_ids": binding, "start": "-5m"},
+        )
+        if any(v is not None for v in data["series"][0]["values"]):
+            break
+        time.sleep(0.2)
+    assert any(v is not None for v in data["series"][0]["values"])
+    assert data["series"][0]["label"] == "Pump 1 / Temperature"
+
+
 def test_vigil_dev_serves_stops_and_restarts(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -111,6 +132,7 @@ def test_vigil_dev_serves_stops_and_restarts(tmp_path: Path) -> None:
         device = client.devices.get(made["device"]["id"])
         assert device["hardware_id"] == "SIM-001"
         assert device["bindings"][0]["id"] == made["binding"]["id"]
+        _simulator_feeds_the_explorer(base)
     finally:
         out = _interrupt(second)
     assert second.returncode == 0, out
