@@ -19,6 +19,35 @@ class Migration:
     statements: tuple[str, ...]
 
 
+def _rollup(table: str, bucket_fn: str, partition_fn: str) -> tuple[str, str]:
+    """A rollup table of numeric measurements and the view that feeds it."""
+    return (
+        f"""
+        CREATE TABLE IF NOT EXISTS {{db}}.{table} (
+            org_id     LowCardinality(String),
+            binding_id UUID,
+            bucket     DateTime('UTC'),
+            sum        SimpleAggregateFunction(sum, Float64),
+            count      SimpleAggregateFunction(sum, UInt64),
+            min        SimpleAggregateFunction(min, Float64),
+            max        SimpleAggregateFunction(max, Float64)
+        )
+        ENGINE = AggregatingMergeTree
+        PARTITION BY {partition_fn}(bucket)
+        ORDER BY (org_id, binding_id, bucket)
+        SETTINGS non_replicated_deduplication_window = 10000
+        """,
+        f"""
+        CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.{table}_mv TO {{db}}.{table} AS
+        SELECT org_id, binding_id, {bucket_fn}(ts) AS bucket,
+               sum(value) AS sum, count() AS count, min(value) AS min,
+               max(value) AS max
+        FROM {{db}}.measurements WHERE kind = 0
+        GROUP BY org_id, binding_id, bucket
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -70,54 +99,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             ORDER BY (org_id, binding_id, ts)
             SETTINGS non_replicated_deduplication_window = 10000
             """,
-            """
-            CREATE TABLE IF NOT EXISTS {db}.measurements_1m (
-                org_id     LowCardinality(String),
-                binding_id UUID,
-                bucket     DateTime('UTC'),
-                sum        SimpleAggregateFunction(sum, Float64),
-                count      SimpleAggregateFunction(sum, UInt64),
-                min        SimpleAggregateFunction(min, Float64),
-                max        SimpleAggregateFunction(max, Float64)
-            )
-            ENGINE = AggregatingMergeTree
-            PARTITION BY toYYYYMM(bucket)
-            ORDER BY (org_id, binding_id, bucket)
-            SETTINGS non_replicated_deduplication_window = 10000
-            """,
-            """
-            CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.measurements_1m_mv
-            TO {db}.measurements_1m AS
-            SELECT org_id, binding_id, toStartOfMinute(ts) AS bucket,
-                   sum(value) AS sum, count() AS count, min(value) AS min,
-                   max(value) AS max
-            FROM {db}.measurements WHERE kind = 0
-            GROUP BY org_id, binding_id, bucket
-            """,
-            """
-            CREATE TABLE IF NOT EXISTS {db}.measurements_1h (
-                org_id     LowCardinality(String),
-                binding_id UUID,
-                bucket     DateTime('UTC'),
-                sum        SimpleAggregateFunction(sum, Float64),
-                count      SimpleAggregateFunction(sum, UInt64),
-                min        SimpleAggregateFunction(min, Float64),
-                max        SimpleAggregateFunction(max, Float64)
-            )
-            ENGINE = AggregatingMergeTree
-            PARTITION BY toYear(bucket)
-            ORDER BY (org_id, binding_id, bucket)
-            SETTINGS non_replicated_deduplication_window = 10000
-            """,
-            """
-            CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.measurements_1h_mv
-            TO {db}.measurements_1h AS
-            SELECT org_id, binding_id, toStartOfHour(ts) AS bucket,
-                   sum(value) AS sum, count() AS count, min(value) AS min,
-                   max(value) AS max
-            FROM {db}.measurements WHERE kind = 0
-            GROUP BY org_id, binding_id, bucket
-            """,
+            *_rollup("measurements_1m", "toStartOfMinute", "toYYYYMM"),
+            *_rollup("measurements_1h", "toStartOfHour", "toYear"),
             """
             CREATE TABLE IF NOT EXISTS {db}.latest (
                 org_id     LowCardinality(String),

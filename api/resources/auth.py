@@ -154,6 +154,30 @@ def set_session_cookie(
     )
 
 
+async def password_login(
+    sessions: Sessions, req: falcon.asgi.Request, resp: falcon.asgi.Response
+) -> tuple[Entity, TokenPair]:
+    """Check email and password, open a session and set its cookie."""
+    body = await body_of(req)
+    user = await sessions.authenticate(body.email(), _password(body))
+    pair = await sessions.open(user)
+    set_session_cookie(req, resp, pair)
+    return user, pair
+
+
+async def rotate_refresh(
+    sessions: Sessions,
+    req: falcon.asgi.Request,
+    resp: falcon.asgi.Response,
+    *names: str,
+) -> TokenPair:
+    """Rotate the refresh token named by the first present field; set the cookie."""
+    body = await body_of(req)
+    pair = await sessions.rotate(_refresh_field(body, *names))
+    set_session_cookie(req, resp, pair)
+    return pair
+
+
 def _refresh_field(body: Body, *names: str) -> str:
     for name in names:
         value = body.string(name, max_len=4096)
@@ -193,10 +217,7 @@ class Login:
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        body = await body_of(req)
-        user = await self.sessions.authenticate(body.email(), _password(body))
-        pair = await self.sessions.open(user)
-        set_session_cookie(req, resp, pair)
+        user, pair = await password_login(self.sessions, req, resp)
         resp.media = {"user": user_brief(user), "tokens": tokens_body(pair)}
 
 
@@ -217,11 +238,9 @@ class Refresh:
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        body = await body_of(req)
-        pair = await self.sessions.rotate(
-            _refresh_field(body, "refresh_token", "refreshToken")
+        pair = await rotate_refresh(
+            self.sessions, req, resp, "refresh_token", "refreshToken"
         )
-        set_session_cookie(req, resp, pair)
         resp.media = {"tokens": tokens_body(pair)}
 
 
@@ -260,10 +279,7 @@ class PlatformLogin:
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        body = await body_of(req)
-        user = await self.sessions.authenticate(body.email(), _password(body))
-        pair = await self.sessions.open(user)
-        set_session_cookie(req, resp, pair)
+        _, pair = await password_login(self.sessions, req, resp)
         resp.media = {"access": pair.access, "refresh": pair.refresh}
 
 
@@ -278,8 +294,7 @@ class PlatformRefresh:
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        body = await body_of(req)
-        token = _refresh_field(body, "refresh", "refresh_token", "refreshToken")
-        pair = await self.sessions.rotate(token)
-        set_session_cookie(req, resp, pair)
+        pair = await rotate_refresh(
+            self.sessions, req, resp, "refresh", "refresh_token", "refreshToken"
+        )
         resp.media = {"access": pair.access, "refresh": pair.refresh}
