@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +21,22 @@ log = logging.getLogger(__name__)
 
 class BrokerError(InfraError):
     """The embedded broker could not be found or did not start."""
+
+
+# Resolved in the parent: the child between fork and exec may only make the call.
+_PRCTL = (
+    ctypes.CDLL(None, use_errno=True).prctl
+    if sys.platform.startswith("linux")
+    else None
+)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM the broker when its parent dies, so a
+    killed dev stack or test run leaves no broker behind."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -83,6 +102,7 @@ class TansuBroker:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only async-signal-safe work
         )
         self._wait_listening(timeout)
         log.info(
