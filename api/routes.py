@@ -6,6 +6,7 @@ import falcon.asgi
 
 from api.common import Services
 from api.resources import (
+    alert_rules,
     auth,
     bindings,
     catalog,
@@ -45,6 +46,8 @@ def add_routes(app: falcon.asgi.App, services: Services) -> None:
         ("/api/v1/ingest/", ingest.Ingest(services)),
         ("/api/v1/explorer/query/", explorer.Explorer(services)),
         ("/api/v1/devices/{device_id}/latest/", explorer.Latest(services)),
+        ("/api/v1/alerts/rules/", alert_rules.AlertRules(services)),
+        ("/api/v1/alerts/rules/{rule_id}/", alert_rules.AlertRule(services)),
         ("/api/v1/quantities/canonical/", catalog.Quantities()),
         ("/api/v1/quantities/canonical/{slug}/", catalog.QuantityDetail()),
         ("/api/v1/pdp/types/", catalog.PeripheralTypes()),
