@@ -56,6 +56,11 @@ def op(
     return result
 
 
+def edits(operation: Doc) -> Doc:
+    """PUT and PATCH behave alike here: one operation for both."""
+    return {"patch": operation, "put": operation}
+
+
 def q(name: str, text: str, kind: str = "string") -> Doc:
     """A query parameter."""
     return {
@@ -260,19 +265,14 @@ REGISTRY_PATHS: Doc = {
     },
     "/api/v1/sites/{site_id}/": {
         "get": op("One site.", "sites", params=[path("site_id")]),
-        "patch": op(
-            "Change a site.",
-            "sites",
-            body=SITE,
-            params=[path("site_id")],
-            description=EDIT_NOTE,
-        ),
-        "put": op(
-            "Change a site.",
-            "sites",
-            body=SITE,
-            params=[path("site_id")],
-            description=EDIT_NOTE,
+        **edits(
+            op(
+                "Change a site.",
+                "sites",
+                body=SITE,
+                params=[path("site_id")],
+                description=EDIT_NOTE,
+            )
         ),
         "delete": op(
             "Delete a site; its devices become unassigned.",
@@ -311,21 +311,15 @@ REGISTRY_PATHS: Doc = {
         "get": op(
             "One device with site and bindings.", "devices", params=[path("device_id")]
         ),
-        "patch": op(
-            "Change a device.",
-            "devices",
-            body=DEVICE,
-            params=[path("device_id")],
-            errors=("400", "401", "403", "404", "409", "429"),
-            description=EDIT_NOTE,
-        ),
-        "put": op(
-            "Change a device.",
-            "devices",
-            body=DEVICE,
-            params=[path("device_id")],
-            errors=("400", "401", "403", "404", "409", "429"),
-            description=EDIT_NOTE,
+        **edits(
+            op(
+                "Change a device.",
+                "devices",
+                body=DEVICE,
+                params=[path("device_id")],
+                errors=("400", "401", "403", "404", "409", "429"),
+                description=EDIT_NOTE,
+            )
         ),
         "delete": op(
             "Delete a device and its bindings.",
@@ -641,19 +635,14 @@ ALERT_PATHS: Doc = {
     },
     "/api/v1/alerts/rules/{rule_id}/": {
         "get": op("One rule.", "alerts", params=[path("rule_id")]),
-        "put": op(
-            "Change a rule (fields given replace the stored ones).",
-            "alerts",
-            body=RULE,
-            params=[path("rule_id")],
-            description=RULE_NOTE,
-        ),
-        "patch": op(
-            "Change a rule (fields given replace the stored ones).",
-            "alerts",
-            body=RULE,
-            params=[path("rule_id")],
-            description=RULE_NOTE,
+        **edits(
+            op(
+                "Change a rule (fields given replace the stored ones).",
+                "alerts",
+                body=RULE,
+                params=[path("rule_id")],
+                description=RULE_NOTE,
+            )
         ),
         "delete": op(
             "Delete a rule.", "alerts", "204", "Deleted", params=[path("rule_id")]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,35 +23,51 @@ _SETTINGS = (
 
 
 # chDB runs one engine per process, on one directory: stores share it, counted.
-# Each engine gets two connections: streaming inserts lock theirs for their whole
-# duration, so queries go through the other.
-_ENGINES: dict[str, tuple[session.Session, session.Session, int]] = {}
+# A connection serves one statement at a time (query parameters are connection
+# state, and a streaming insert locks its connection), so each engine has a small
+# pool of reader connections and one writer connection.
+READERS = 4
+
+
+@dataclass
+class _Engine:
+    readers: queue.SimpleQueue[session.Session]
+    all_readers: list[session.Session]
+    writer: session.Session
+    users: int = 0
+
+
+_ENGINES: dict[str, _Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 _WRITE_LOCK = threading.Lock()
 
 
-def _acquire(path: str) -> tuple[session.Session, session.Session]:
+def _acquire(path: str) -> _Engine:
     with _ENGINES_LOCK:
-        found = _ENGINES.get(path)
-        if found is None:
+        engine = _ENGINES.get(path)
+        if engine is None:
             try:
-                found = (session.Session(path), session.Session(path), 0)
+                readers = [session.Session(path) for _ in range(READERS)]
+                engine = _Engine(queue.SimpleQueue(), readers, session.Session(path))
             except Exception as ex:  # chdb raises bare RuntimeError/Exception
                 raise StoreError(f"cannot open chDB at {path}: {ex}") from ex
-        reader, writer, users = found
-        _ENGINES[path] = (reader, writer, users + 1)
-        return reader, writer
+            for reader in readers:
+                engine.readers.put(reader)
+            _ENGINES[path] = engine
+        engine.users += 1
+        return engine
 
 
 def _release(path: str) -> None:
     with _ENGINES_LOCK:
-        reader, writer, users = _ENGINES[path]
-        if users > 1:
-            _ENGINES[path] = (reader, writer, users - 1)
+        engine = _ENGINES[path]
+        engine.users -= 1
+        if engine.users > 0:
             return
         del _ENGINES[path]
-        writer.close()
-        reader.close()
+        engine.writer.close()
+        for reader in engine.all_readers:
+            reader.close()
 
 
 class ChdbStore:
@@ -58,12 +76,17 @@ class ChdbStore:
     def __init__(self, path: str, database: str) -> None:
         self.database = database
         self.path = path
-        self._session, self._writer = _acquire(path)
+        self._engine = _acquire(path)
+        self._writer = self._engine.writer
         self._closed = False
 
     def _run(self, sql: str, fmt: str, params: Params) -> Any:
         try:
-            return self._session.query(sql, fmt, params=_literals(params))
+            reader = self._engine.readers.get()
+            try:
+                return reader.query(sql, fmt, params=_literals(params))
+            finally:
+                self._engine.readers.put(reader)
         except Exception as ex:
             raise StoreError(f"{ex}".strip()) from ex
 

@@ -14,7 +14,7 @@ from infra import kafka
 from infra.clickhouse import AsyncStore
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
-from schemas import SchemaError
+from projections.sink import decode_or_skip
 from schemas.events import ENTITIES_TOPIC, decode_entity
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,8 @@ class EntityArchive:
         value: bytes,
     ) -> dict[str, list[Any]] | None:
         """One archive row per decodable entity event."""
-        if value is None:
-            return None
-        try:
-            e = decode_entity(value)
-        except SchemaError:
-            log.exception("not archiving undecodable entity event at %s", offset)
+        e = decode_or_skip(decode_entity, value, offset, "entity event")
+        if e is None:
             return None
         row = (
             topic_id,

@@ -3,15 +3,13 @@ rollups and the latest-value table follow by materialized views)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import pyarrow as pa
 
-from schemas import SchemaError
+from projections.sink import decode_or_skip
 from schemas.events import MEASUREMENTS_TOPIC, decode_batch
 
-log = logging.getLogger(__name__)
 MICROS = pa.timestamp("us", tz="UTC")
 
 
@@ -47,12 +45,8 @@ class MeasurementsProjection:
         value: bytes,
     ) -> dict[str, list[Any]] | None:
         """The batch's columns, with its source position on every row."""
-        if value is None:
-            return None
-        try:
-            batch = decode_batch(value)
-        except SchemaError:
-            log.exception("skipping undecodable measurement batch at %s", offset)
+        batch = decode_or_skip(decode_batch, value, offset, "measurement batch")
+        if batch is None:
             return None
         n = len(batch)
         return {

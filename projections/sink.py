@@ -6,12 +6,31 @@ Pure bookkeeping (no I/O): the projector feeds records in and asks what is due.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from schemas import SchemaError
 
 Columns = Mapping[str, Sequence[Any]]
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def decode_or_skip(
+    decode: Callable[[bytes], T], value: bytes | None, offset: int, what: str
+) -> T | None:
+    """The decoded record, or None (logged) for a tombstone or undecodable bytes:
+    one bad record must not stop a projection."""
+    if value is None:
+        return None
+    try:
+        return decode(value)
+    except SchemaError:
+        log.exception("skipping undecodable %s at offset %s", what, offset)
+        return None
 
 
 @dataclass

@@ -95,3 +95,14 @@ def test_array_parameters_are_quoted(store: ClickHouseStore) -> None:
         {"xs": ["a", "it's", "b\\\\c"]},
     )
     assert rows.rows == [(1, 3)]
+
+
+def test_parameters_hold_under_concurrent_queries(store: ClickHouseStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(x: int) -> int:
+        return int(store.query("SELECT {x:UInt32} + 0 AS v", {"x": x}).scalar())
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(ask, range(400)))
+    assert answers == list(range(400))
