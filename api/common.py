@@ -78,6 +78,10 @@ class Services:
             raise falcon.HTTPServiceUnavailable(description="starting", retry_after=2)
         return self.platform.entities
 
+    def own(self, req: falcon.asgi.Request, entity_type: str, entity_id: str) -> Entity:
+        """The caller's entity, or 404 (see :func:`owned`)."""
+        return owned(self.state, entity_type, entity_id, req.context.principal)
+
     def now_iso(self) -> str:
         """The current time as UTC ISO-8601."""
         return iso(self.clock())

@@ -76,6 +76,11 @@ class AsyncProducer:
             raise BrokerUnavailable("the producer queue is full") from ex
         return await future
 
+    def ping(self, timeout: float = 2.0) -> None:
+        """Ask the cluster for metadata over this producer's connections (raises if
+        it does not answer)."""
+        self._producer.list_topics(timeout=timeout)
+
     def flush(self, timeout: float = 10.0) -> int:
         """Wait for outstanding messages; return how many are still undelivered."""
         return int(self._producer.flush(timeout))

@@ -14,7 +14,7 @@ from typing import Any
 from infra.clickhouse import AsyncStore, open_store
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
-from infra.topics import TOPICS, admin_client, ensure_topics
+from infra.topics import TOPICS, ensure_topics
 from projections.archive import EntityArchive, rehydrate
 from projections.entitylog import EntityLog
 from projections.measurements import MeasurementsProjection
@@ -129,10 +129,10 @@ class Platform:
         }
 
     async def _check_broker(self) -> str:
+        if self.producer is None:
+            return "not started"
         try:
-            await asyncio.to_thread(
-                lambda: admin_client(self.settings).list_topics(timeout=2)
-            )
+            await asyncio.to_thread(self.producer.ping)
         except Exception as ex:  # any client failure means not reachable
             return f"unreachable: {ex}"
         return "ok"

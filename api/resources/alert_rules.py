@@ -112,9 +112,7 @@ class AlertRule:
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, rule_id: str
     ) -> None:
-        resp.media = rule_view(
-            owned(self.s.state, "alert_rule", rule_id, principal_of(req))
-        )
+        resp.media = rule_view(self.s.own(req, "alert_rule", rule_id))
 
     async def on_put(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, rule_id: str
@@ -135,7 +133,5 @@ class AlertRule:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, rule_id: str
     ) -> None:
-        await self.s.entities.delete(
-            owned(self.s.state, "alert_rule", rule_id, principal_of(req))
-        )
+        await self.s.entities.delete(self.s.own(req, "alert_rule", rule_id))
         resp.status = falcon.HTTP_204

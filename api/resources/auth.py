@@ -186,13 +186,17 @@ def _refresh_field(body: Body, *names: str) -> str:
     raise ValidationError(names[0], "is required")
 
 
-class Register:
-    """``POST /api/auth/register``."""
+class _SessionResource:
+    """A public endpoint of the session flow."""
 
     auth = "public"
 
     def __init__(self, sessions: Sessions) -> None:
         self.sessions = sessions
+
+
+class Register(_SessionResource):
+    """``POST /api/auth/register``."""
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
@@ -206,13 +210,8 @@ class Register:
         resp.media = {"user": user_brief(user), "tokens": tokens_body(pair)}
 
 
-class Login:
+class Login(_SessionResource):
     """``POST /api/auth/login``."""
-
-    auth = "public"
-
-    def __init__(self, sessions: Sessions) -> None:
-        self.sessions = sessions
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
@@ -227,13 +226,8 @@ def _password(body: Body) -> str:
     return value
 
 
-class Refresh:
+class Refresh(_SessionResource):
     """``POST /api/auth/refresh`` (``refresh_token`` or ``refreshToken``)."""
-
-    auth = "public"
-
-    def __init__(self, sessions: Sessions) -> None:
-        self.sessions = sessions
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
@@ -268,13 +262,8 @@ class Me:
         }
 
 
-class PlatformLogin:
+class PlatformLogin(_SessionResource):
     """``POST /api/v1/auth/login/`` → ``{"access", "refresh"}``."""
-
-    auth = "public"
-
-    def __init__(self, sessions: Sessions) -> None:
-        self.sessions = sessions
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
@@ -283,13 +272,8 @@ class PlatformLogin:
         resp.media = {"access": pair.access, "refresh": pair.refresh}
 
 
-class PlatformRefresh:
+class PlatformRefresh(_SessionResource):
     """``POST /api/v1/auth/token/refresh/`` (``refresh``): a new access/refresh."""
-
-    auth = "public"
-
-    def __init__(self, sessions: Sessions) -> None:
-        self.sessions = sessions
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response

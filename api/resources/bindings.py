@@ -7,8 +7,7 @@ from typing import Any
 import falcon
 import falcon.asgi
 
-from api.auth import principal_of
-from api.common import Services, body_of, owned
+from api.common import Services, body_of
 from api.validation import ValidationError
 from projections.entities import Entity
 from projections.entitylog import EntityConflict
@@ -48,7 +47,7 @@ def binding_view(binding: Entity) -> dict[str, Any]:
 
 
 def _device(services: Services, req: falcon.asgi.Request, device_id: str) -> Entity:
-    return owned(services.state, "device", device_id, principal_of(req))
+    return services.own(req, "device", device_id)
 
 
 async def create_binding(
@@ -125,7 +124,7 @@ class Binding:
         self, req: falcon.asgi.Request, device_id: str, binding_id: str
     ) -> Entity:
         device = _device(self.s, req, device_id)
-        binding = owned(self.s.state, "binding", binding_id, principal_of(req))
+        binding = self.s.own(req, "binding", binding_id)
         if binding.state["device_id"] != device.entity_id:
             raise falcon.HTTPNotFound(description=f"binding {binding_id} not found")
         return binding

@@ -8,7 +8,7 @@ import falcon
 import falcon.asgi
 
 from api.auth import principal_of
-from api.common import Services, body_of, by_creation, owned, page
+from api.common import Services, body_of, by_creation, page
 from api.resources.bindings import binding_view
 from api.validation import Body, ValidationError, parse_bool, parse_uuid
 from projections.entities import Entity
@@ -190,4 +190,4 @@ def owned_device(
     services: Services, req: falcon.asgi.Request, device_id: str
 ) -> Entity:
     """The caller's device, or 404."""
-    return owned(services.state, "device", device_id, principal_of(req))
+    return services.own(req, "device", device_id)

@@ -8,7 +8,7 @@ import falcon
 import falcon.asgi
 
 from api.auth import principal_of
-from api.common import Services, body_of, by_creation, owned, page
+from api.common import Services, body_of, by_creation, page
 from api.identity import new_api_key, new_gateway_token, sha256
 from projections.entities import Entity
 
@@ -86,7 +86,7 @@ class Key:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, key_id: str
     ) -> None:
-        entity = owned(self.s.state, "api_key", key_id, principal_of(req))
+        entity = self.s.own(req, "api_key", key_id)
         await self.s.entities.delete(entity)
         resp.media = {"success": True}
 
@@ -146,13 +146,11 @@ class GatewayToken:
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, token_id: str
     ) -> None:
-        resp.media = token_view(
-            owned(self.s.state, "gateway_token", token_id, principal_of(req))
-        )
+        resp.media = token_view(self.s.own(req, "gateway_token", token_id))
 
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, token_id: str
     ) -> None:
-        entity = owned(self.s.state, "gateway_token", token_id, principal_of(req))
+        entity = self.s.own(req, "gateway_token", token_id)
         await self.s.entities.delete(entity)
         resp.status = falcon.HTTP_204

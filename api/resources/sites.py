@@ -9,7 +9,7 @@ import falcon
 import falcon.asgi
 
 from api.auth import principal_of
-from api.common import Services, body_of, by_creation, owned, page
+from api.common import Services, body_of, by_creation, page
 from api.validation import Body, ValidationError
 from projections.entities import Entity
 
@@ -100,7 +100,7 @@ class Site:
         self.s = services
 
     def _site(self, req: falcon.asgi.Request, site_id: str) -> Entity:
-        return owned(self.s.state, "site", site_id, principal_of(req))
+        return self.s.own(req, "site", site_id)
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, site_id: str
