@@ -22,6 +22,7 @@ from api.limits import BodyLimit, RequireJson
 from api.metrics import Metrics
 from api.openapi import HEALTH_PATHS, OpenApi, build_document
 from api.openapi_paths import API_PATHS
+from api.openapi_streams import STREAM_PATHS
 from api.ratelimit import RateLimiter
 from api.routes import add_routes
 from api.usage import KeyUsage
@@ -41,6 +42,7 @@ class Lifespan:
     async def process_startup(self, scope: Any, event: Any) -> None:
         platform = self.services.platform
         await platform.start()
+        await self.services.hub.start()
         self.services.usage.start(self.services.entities, platform.model.state)
         self._presence = asyncio.create_task(self._refresh_presence(), name="presence")
 
@@ -61,6 +63,7 @@ class Lifespan:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.services.hub.stop()
         await self.services.usage.stop(platform.entities, platform.model.state)
         await platform.stop()
 
@@ -127,7 +130,8 @@ def create_app(
     app.add_route("/readyz", Ready(platform))
     app.add_route("/metrics", metrics)
     app.add_route(
-        "/api/openapi.json", OpenApi(build_document([HEALTH_PATHS, API_PATHS]))
+        "/api/openapi.json",
+        OpenApi(build_document([HEALTH_PATHS, API_PATHS, STREAM_PATHS])),
     )
     add_routes(app, services)
     vigil = VigilApp(app, platform, settings.max_body_bytes)

@@ -10,6 +10,7 @@ from typing import Any
 import falcon
 import falcon.asgi
 
+from api.alert_hub import AlertHub
 from api.auth import Principal
 from api.identity import Tokens, iso
 from api.usage import KeyUsage
@@ -65,6 +66,10 @@ class Services:
     usage: KeyUsage
     clock: Callable[[], datetime] = field(default=utc_now)
     presence: Presence = field(default_factory=Presence)
+    hub: AlertHub = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hub = AlertHub(self.settings)
 
     @property
     def state(self) -> EntityState:

@@ -592,66 +592,7 @@ SCHEMA_REGISTRY_PATHS: Doc = {
     f"{SR}/config": {"get": _sr("Compatibility: `{compatibilityLevel: BACKWARD}`.")},
 }
 
-RULE = obj(
-    ["name", "condition"],
-    name="string",
-    target_type="string",
-    binding_id="string",
-    device_id="string",
-    site_id="string",
-    quantity_slug="string",
-    condition="string",
-    threshold="number",
-    low="number",
-    high="number",
-    hysteresis="number",
-    silence_s="number",
-    severity="string",
-    for_s="number",
-    enabled="boolean",
-)
-RULE_NOTE = (
-    "A rule targets a binding (`target_type: binding`, default, with `binding_id`), "
-    "a device's quantity (`device_quantity`: `device_id` + `quantity_slug`), a quantity "
-    "across a site (`site_quantity`: `site_id` + `quantity_slug`) or the org "
-    "(`org_quantity`: `quantity_slug`). `condition`: `above`/`below` (`threshold`), "
-    "`outside` (`low` < `high`), `rate_of_change` (`threshold` per second, absolute), "
-    "`no_data` (`silence_s`). `hysteresis`: how far back past the limit a value must "
-    "come to clear. `for_s`: how long the breach must last before firing. `severity`: "
-    "critical, warning (default), info. Rules are stored and validated; evaluating "
-    "them on the live stream (Faust agents) is not built yet."
-)
-ALERT_PATHS: Doc = {
-    "/api/v1/alerts/rules/": {
-        "get": op('List alert rules: `{"rules": [...]}`.', "alerts"),
-        "post": op(
-            "Create an alert rule.",
-            "alerts",
-            "201",
-            "The rule",
-            RULE,
-            description=RULE_NOTE,
-        ),
-    },
-    "/api/v1/alerts/rules/{rule_id}/": {
-        "get": op("One rule.", "alerts", params=[path("rule_id")]),
-        **edits(
-            op(
-                "Change a rule (fields given replace the stored ones).",
-                "alerts",
-                body=RULE,
-                params=[path("rule_id")],
-                description=RULE_NOTE,
-            )
-        ),
-        "delete": op(
-            "Delete a rule.", "alerts", "204", "Deleted", params=[path("rule_id")]
-        ),
-    },
-}
-
 API_PATHS: Doc = {
-    **ALERT_PATHS,
     **AUTH_PATHS,
     **KEY_PATHS,
     **REGISTRY_PATHS,

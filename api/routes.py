@@ -7,6 +7,7 @@ import falcon.asgi
 from api.common import Services
 from api.resources import (
     alert_rules,
+    alerts,
     auth,
     bindings,
     catalog,
@@ -46,6 +47,17 @@ def add_routes(app: falcon.asgi.App, services: Services) -> None:
         ("/api/v1/ingest/", ingest.Ingest(services)),
         ("/api/v1/explorer/query/", explorer.Explorer(services)),
         ("/api/v1/devices/{device_id}/latest/", explorer.Latest(services)),
+        ("/api/v1/alerts/", alerts.Alerts(services)),
+        ("/api/v1/alerts/stream/", alerts.AlertStream(services, services.hub)),
+        ("/api/v1/alerts/{event_id}/", alerts.Alert(services)),
+        (
+            "/api/v1/alerts/{event_id}/acknowledge/",
+            alerts.AlertAction(services, services.hub, "acknowledge"),
+        ),
+        (
+            "/api/v1/alerts/{event_id}/resolve/",
+            alerts.AlertAction(services, services.hub, "resolve"),
+        ),
         ("/api/v1/alerts/rules/", alert_rules.AlertRules(services)),
         ("/api/v1/alerts/rules/{rule_id}/", alert_rules.AlertRule(services)),
         ("/api/v1/quantities/canonical/", catalog.Quantities()),

@@ -54,9 +54,14 @@ class AsyncProducer:
             self._producer.poll(0.05)
 
     async def send(
-        self, topic: str, value: bytes, key: bytes | None = None
+        self,
+        topic: str,
+        value: bytes,
+        key: bytes | None = None,
+        partition: int | None = None,
     ) -> Delivered:
-        """Append one message and return where it landed once Kafka acknowledged it."""
+        """Append one message and return where it landed once Kafka acknowledged it
+        (``partition``: that partition rather than the key's)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Delivered] = loop.create_future()
 
@@ -71,7 +76,10 @@ class AsyncProducer:
             loop.call_soon_threadsafe(_settle, future, result)
 
         try:
-            self._producer.produce(topic, value=value, key=key, on_delivery=on_delivery)
+            where = {} if partition is None else {"partition": partition}
+            self._producer.produce(
+                topic, value=value, key=key, on_delivery=on_delivery, **where
+            )
         except BufferError as ex:
             raise BrokerUnavailable("the producer queue is full") from ex
         return await future

@@ -76,6 +76,18 @@ class Settings:
     explorer_max_series: int = _doc(50, "Most binding ids in one explorer query.")
     faust_enabled: bool = _doc(True, "Run the Faust app inside the API process.")
     projectors_enabled: bool = _doc(True, "Run the projectors inside the API process.")
+    alert_tick_s: float = _doc(
+        1.0, "Alert clock: how often pending, for-duration and no-data rules re-check."
+    )
+    sse_heartbeat_s: float = _doc(
+        15.0, "Idle SSE connections get a comment this often."
+    )
+    sse_client_buffer: int = _doc(
+        1000, "Alert events queued per SSE client; a client further behind is dropped."
+    )
+    sse_replay_events: int = _doc(
+        10_000, "Recent alert events kept in memory for Last-Event-ID replay."
+    )
 
     @classmethod
     def from_env(

@@ -15,6 +15,7 @@ from infra.clickhouse import AsyncStore, open_store
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
 from infra.topics import TOPICS, ensure_topics
+from projections.alerts import AlertsProjection
 from projections.archive import EntityArchive, rehydrate
 from projections.entitylog import EntityLog
 from projections.measurements import MeasurementsProjection
@@ -37,6 +38,7 @@ class Platform:
         self.entities: EntityLog | None = None
         self.projectors: list[Projector] = []
         self.faust: Any = None
+        self.evaluator: Any = None
         self.started = False
         self.rehydrated = 0
 
@@ -67,13 +69,18 @@ class Platform:
         self.projectors = [
             Projector(self.settings, self.store, EntityArchive()),
             Projector(self.settings, self.store, MeasurementsProjection()),
+            Projector(self.settings, self.store, AlertsProjection()),
         ]
         await asyncio.gather(*(p.start() for p in self.projectors))
 
     async def _start_faust(self) -> None:
+        from streams.alert_agents import AlertEvaluator
         from streams.app import create_faust_app
 
         self.faust = create_faust_app(self.settings)
+        self.evaluator = AlertEvaluator(
+            self.faust, self.settings, self.model.state, self.require_producer()
+        )
         await self.faust.start()
 
     async def stop(self) -> None:

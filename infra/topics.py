@@ -43,6 +43,25 @@ TOPICS: tuple[TopicSpec, ...] = (
         {"retention.ms": str(7 * 24 * 3600 * 1000)},
         "MeasurementBatch per ingest request, keyed by device id.",
     ),
+    TopicSpec(
+        "vigil.derived.v1",
+        None,
+        {"retention.ms": str(7 * 24 * 3600 * 1000)},
+        "Prism derived points as MeasurementBatch, keyed by field id.",
+    ),
+    TopicSpec(
+        "vigil.alerts.v1",
+        1,
+        {},
+        "AlertTransitioned per alert status change; one partition: its offsets are "
+        "the SSE event ids.",
+    ),
+    TopicSpec(
+        "vigil.alert-commands.v1",
+        None,
+        {"retention.ms": str(24 * 3600 * 1000)},
+        "Clock ticks and acknowledge/resolve commands, sent to the series' partition.",
+    ),
 )
 
 

@@ -125,6 +125,41 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        3,
+        "alert transitions",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS {db}.alert_transitions (
+                transition_id    UUID,
+                event_id         UUID,
+                org_id           LowCardinality(String),
+                rule_id          String,
+                rule_name        String,
+                series_id        String,
+                device_id        Nullable(String),
+                device           String,
+                quantity         String,
+                quantity_slug    Nullable(String),
+                severity         LowCardinality(String),
+                status           LowCardinality(String),
+                value            Nullable(Float64),
+                triggered_at     DateTime64(6, 'UTC'),
+                at               DateTime64(6, 'UTC'),
+                alert_seq        UInt32,
+                source_partition UInt16,
+                source_topic     String,
+                actor            Nullable(String),
+                topic_id         LowCardinality(String),
+                partition        UInt16,
+                offset           UInt64
+            )
+            ENGINE = ReplacingMergeTree
+            ORDER BY (org_id, event_id, transition_id)
+            SETTINGS non_replicated_deduplication_window = 10000
+            """,
+        ),
+    ),
 )
 
 RETENTION = (

@@ -40,6 +40,10 @@ class SchemaEntry:
 CATALOGUE: tuple[SchemaEntry, ...] = (
     SchemaEntry(1, "vigil.entities.v1", 1, "entity_changed.v1.avsc"),
     SchemaEntry(2, "vigil.measurements.v1", 1, "measurement_batch.v1.avsc"),
+    # Prism's derived points travel as measurement batches: one projection, one shape.
+    SchemaEntry(3, "vigil.derived.v1", 1, "measurement_batch.v1.avsc"),
+    SchemaEntry(4, "vigil.alerts.v1", 1, "alert_transitioned.v1.avsc"),
+    SchemaEntry(5, "vigil.alert-commands.v1", 1, "alert_command.v1.avsc"),
 )
 
 

@@ -1,0 +1,215 @@
+"""The live alert fan-out behind ``GET /api/v1/alerts/stream/``.
+
+One consumer per API process reads ``vigil.alerts.v1`` (one partition: its offset
+is the SSE event id). Recent transitions stay in a bounded ring for Last-Event-ID
+replay; older ones come from ClickHouse. A transition seen before (a re-emission
+after a worker crash) is dropped. Each client has a bounded queue: a client that
+falls that far behind is disconnected, and its reconnect replays what it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from aiokafka import TopicPartition
+
+from infra import kafka
+from infra.settings import Settings
+from schemas.alerts import (
+    ALERTS_TOPIC,
+    AlertTransitioned,
+    decode_transition,
+    transition_id,
+)
+
+log = logging.getLogger(__name__)
+Item = tuple[int, AlertTransitioned]
+
+
+@dataclass(frozen=True)
+class Interest:
+    """Which transitions one client wants."""
+
+    org_id: str
+    severity: str | None = None
+    device_id: str | None = None
+
+    def wants(self, event: AlertTransitioned) -> bool:
+        """Whether this client should get the transition."""
+        return (
+            event.org_id == self.org_id
+            and (self.severity is None or event.severity == self.severity)
+            and (self.device_id is None or event.device_id == self.device_id)
+        )
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One connected client's queue."""
+
+    interest: Interest
+    queue: asyncio.Queue[Item | None]
+    overflowed: bool = False
+
+
+@dataclass
+class _Seen:
+    """Recent transitions by id, oldest first, bounded."""
+
+    limit: int
+    ids: OrderedDict[str, int] = field(default_factory=OrderedDict)
+
+    def first_time(self, transition_id: str, offset: int) -> bool:
+        if transition_id in self.ids:
+            return False
+        self.ids[transition_id] = offset
+        while len(self.ids) > self.limit:
+            self.ids.popitem(last=False)
+        return True
+
+
+class AlertHub:
+    """Reads the alerts topic and pushes each new transition to its subscribers."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.topic = settings.topic(ALERTS_TOPIC)
+        self.recent: deque[Item] = deque(maxlen=max(1, settings.sse_replay_events))
+        self.seen = _Seen(4 * max(1, settings.sse_replay_events))
+        self.subscribers: dict[str, set[Subscriber]] = {}
+        self.position = -1  # last offset read
+        self.start_offset = 0  # first offset this process read
+        self.ready = asyncio.Event()
+        self.moved = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start reading from the recent end of the topic."""
+        consumer = kafka.consumer(self.settings, fetch_max_wait_ms=5)
+        await consumer.start()
+        tp = TopicPartition(self.topic, 0)
+        consumer.assign([tp])
+        end = (await consumer.end_offsets([tp]))[tp]
+        self.start_offset = max(0, end - self.recent.maxlen)  # type: ignore[operator]
+        consumer.seek(tp, self.start_offset)
+        self.position = self.start_offset - 1
+        self._task = asyncio.create_task(self._run(consumer, end), name="alert-hub")
+
+    async def stop(self) -> None:
+        """Stop reading and end every open stream."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for subs in self.subscribers.values():
+            for sub in subs:
+                _offer(sub, None)
+
+    async def _run(self, consumer: kafka.AIOKafkaConsumer, end: int) -> None:
+        try:
+            if end <= self.start_offset:
+                self.ready.set()
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=1000)
+                for records in batches.values():
+                    for record in records:
+                        self._take(record.offset, record.value)
+                if not batches or self.position >= end - 1:
+                    self.ready.set()
+                async with self.moved:
+                    self.moved.notify_all()
+        finally:
+            await consumer.stop()
+
+    def _take(self, offset: int, value: bytes | None) -> None:
+        self.position = offset
+        if value is None:
+            return
+        try:
+            event = decode_transition(value)
+        except Exception:  # one bad record must not stop the stream
+            log.exception("skipping undecodable alert transition at %s", offset)
+            return
+        if not self.seen.first_time(event.transition_id, offset):
+            return
+        self.recent.append((offset, event))
+        for sub in self.subscribers.get(event.org_id, ()):
+            if sub.interest.wants(event):
+                _offer(sub, (offset, event))
+
+    def subscribe(self, interest: Interest) -> Subscriber:
+        """Register a client; it gets every transition read from now on."""
+        limit = max(1, self.settings.sse_client_buffer)
+        sub = Subscriber(interest, asyncio.Queue(maxsize=limit + 1))
+        self.subscribers.setdefault(interest.org_id, set()).add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        """Forget a client."""
+        subs = self.subscribers.get(sub.interest.org_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self.subscribers[sub.interest.org_id]
+
+    def replayable(self, after: int) -> list[Item] | None:
+        """What an org missed after offset ``after`` if the ring still holds it;
+        None when older transitions must come from ClickHouse."""
+        oldest = self.recent[0][0] if self.recent else self.position + 1
+        if after + 1 < min(oldest, self.start_offset):
+            return None
+        return [item for item in self.recent if item[0] > after]
+
+    async def wait_for(self, transition_id: str, timeout_s: float) -> bool:
+        """Wait until a transition has been read (for read-your-writes)."""
+
+        async def seen() -> None:
+            async with self.moved:
+                await self.moved.wait_for(lambda: transition_id in self.seen.ids)
+
+        try:
+            await asyncio.wait_for(seen(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
+    def furthest(self, event_id: str, stored: str) -> str:
+        """The alert's status, counting transitions read here but maybe not yet in
+        ClickHouse (the lifecycle only moves forward)."""
+        for status in ("resolved", "acknowledged"):
+            if status == stored or transition_id(event_id, status) in self.seen.ids:
+                return status
+        return stored
+
+    def connections(self) -> int:
+        """Open streams."""
+        return sum(len(s) for s in self.subscribers.values())
+
+
+def _offer(sub: Subscriber, item: Item | None) -> None:
+    """Queue an item; a full queue marks the client as too slow (it is cut off)."""
+    if sub.overflowed:
+        return
+    if item is not None and sub.queue.qsize() >= sub.queue.maxsize - 1:
+        sub.overflowed = True
+        item = None
+    sub.queue.put_nowait(item)
+
+
+async def drain(sub: Subscriber, heartbeat_s: float) -> AsyncIterator[Item | None]:
+    """A client's items as they come; None every ``heartbeat_s`` of silence, and
+    the end when the hub stops or the client fell too far behind."""
+    while True:
+        try:
+            item = await asyncio.wait_for(sub.queue.get(), heartbeat_s)
+        except TimeoutError:
+            yield None
+            continue
+        if item is None:
+            return
+        yield item

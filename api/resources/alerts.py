@@ -1,0 +1,222 @@
+"""Alerts: ``/api/v1/alerts/`` list and detail, acknowledge, resolve, and the live
+SSE stream ``/api/v1/alerts/stream/``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import falcon
+import falcon.asgi
+import orjson
+
+from api.alert_hub import AlertHub, Interest, Item, drain
+from api.auth import principal_of
+from api.common import DEFAULT_LIMIT, MAX_LIMIT, Services
+from api.validation import ValidationError, parse_int
+from projections.alerts import list_events, transitions_after
+from schemas.alerts import (
+    ALERT_COMMANDS_TOPIC,
+    AlertCommandIssued,
+    encode_command,
+    transition_id,
+    transition_json,
+)
+from streams.alerting import SEVERITIES
+
+STATUSES = ("active", "acknowledged", "resolved")
+REPLAY_LIMIT = 10_000
+
+
+def _choice(req: falcon.asgi.Request, name: str, allowed: tuple[str, ...]) -> Any:
+    value = req.get_param(name)
+    if value is not None and value not in allowed:
+        raise ValidationError(name, f"must be one of {', '.join(allowed)}")
+    return value
+
+
+def _uuid(req: falcon.asgi.Request, name: str) -> str | None:
+    value = req.get_param(name)
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as ex:
+        raise ValidationError(name, "must be a UUID") from ex
+
+
+class Alerts:
+    """``GET /api/v1/alerts/?status&severity&device_id&limit&offset`` ->
+    ``{"events": [...]}``, newest first."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        who = principal_of(req)
+        limit = parse_int(
+            "limit", req.get_param("limit") or str(DEFAULT_LIMIT), 1, MAX_LIMIT
+        )
+        offset = parse_int("offset", req.get_param("offset") or "0", 0, 10**9)
+        events = await list_events(
+            self.s.platform.require_store(),
+            who.org_id,
+            status=_choice(req, "status", STATUSES),
+            severity=_choice(req, "severity", SEVERITIES),
+            device_id=_uuid(req, "device_id"),
+            limit=limit,
+            offset=offset,
+        )
+        resp.media = {"events": events}
+
+
+async def find_event(services: Services, org_id: str, event_id: str) -> dict[str, Any]:
+    """One of the org's alerts, or 404 (also for malformed and foreign ids)."""
+    try:
+        event_id = str(uuid.UUID(event_id))
+    except ValueError as ex:
+        raise falcon.HTTPNotFound(description=f"alert {event_id} not found") from ex
+    found = await list_events(
+        services.platform.require_store(), org_id, event_id=event_id, limit=1
+    )
+    if not found:
+        raise falcon.HTTPNotFound(description=f"alert {event_id} not found")
+    event = found[0]
+    event["status"] = services.hub.furthest(event_id, event["status"])
+    return event
+
+
+class Alert:
+    """``GET /api/v1/alerts/{event_id}/``."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, event_id: str
+    ) -> None:
+        resp.media = await find_event(self.s, principal_of(req).org_id, event_id)
+
+
+class AlertAction:
+    """``POST /api/v1/alerts/{event_id}/acknowledge/`` and ``.../resolve/``: the
+    command goes to the evaluator that owns the series; the answer waits (up to
+    5 s) until the transition is on the alerts topic, then shows the alert."""
+
+    WAIT_S = 5.0
+
+    def __init__(self, services: Services, hub: AlertHub, kind: str) -> None:
+        self.s = services
+        self.hub = hub
+        self.kind = kind
+        self.status = "acknowledged" if kind == "acknowledge" else "resolved"
+
+    async def on_post(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, event_id: str
+    ) -> None:
+        who = principal_of(req)
+        event = await find_event(self.s, who.org_id, event_id)
+        allowed = (
+            ("active",) if self.kind == "acknowledge" else ("active", "acknowledged")
+        )
+        if event["status"] not in allowed:
+            raise falcon.HTTPConflict(
+                description=f"alert is {event['status']}: cannot {self.kind} it"
+            )
+        command = AlertCommandIssued(
+            self.kind,
+            rule_id=event["rule_id"],
+            series_id=event["series_id"],
+            alert_seq=event["alert_seq"],
+            actor=who.user_id,
+        )
+        await self.s.platform.require_producer().send(
+            self.s.settings.topic(ALERT_COMMANDS_TOPIC),
+            encode_command(command),
+            partition=event["source_partition"],
+        )
+        done = await self.hub.wait_for(
+            transition_id(event["event_id"], self.status), self.WAIT_S
+        )
+        if not done:
+            resp.status = falcon.HTTP_202
+            resp.media = {**event, "pending": self.status}
+            return
+        resp.media = {
+            **event,
+            "status": self.status,
+            f"{self.status}_at": command.at.isoformat().replace("+00:00", "Z"),
+            f"{self.status}_by": who.user_id,
+        }
+
+
+class AlertStream:
+    """``GET /api/v1/alerts/stream/?severity&device_id``: Server-Sent Events."""
+
+    def __init__(self, services: Services, hub: AlertHub) -> None:
+        self.s = services
+        self.hub = hub
+
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        who = principal_of(req)
+        interest = Interest(
+            who.org_id,
+            _choice(req, "severity", SEVERITIES),
+            _uuid(req, "device_id"),
+        )
+        after = self._last_event_id(req)
+        resp.set_header("Cache-Control", "no-cache")
+        resp.set_header("X-Accel-Buffering", "no")
+        resp.sse = self._events(interest, after)
+
+    @staticmethod
+    def _last_event_id(req: falcon.asgi.Request) -> int | None:
+        raw = req.get_header("Last-Event-ID") or req.get_param("last_event_id")
+        if raw is None or raw == "":
+            return None
+        try:
+            return int(raw)
+        except ValueError as ex:
+            raise ValidationError("Last-Event-ID", "must be an event id") from ex
+
+    async def _missed(self, interest: Interest, after: int) -> list[Item]:
+        ring = self.hub.replayable(after)
+        if ring is not None:
+            return ring
+        store = self.s.platform.require_store()
+        older = await transitions_after(store, interest.org_id, after, REPLAY_LIMIT)
+        first_in_ring = self.hub.recent[0][0] if self.hub.recent else None
+        cut = [i for i in older if first_in_ring is None or i[0] < first_in_ring]
+        return cut + list(self.hub.recent)
+
+    async def _events(
+        self, interest: Interest, after: int | None
+    ) -> AsyncIterator[falcon.asgi.SSEvent | None]:
+        sub = self.hub.subscribe(interest)
+        try:
+            yield falcon.asgi.SSEvent(comment="connected", retry=2000)
+            sent = self.hub.position if after is None else after
+            if after is not None:
+                for offset, event in await self._missed(interest, after):
+                    if offset > sent and interest.wants(event):
+                        yield _sse(offset, event)
+                        sent = offset
+            async for item in drain(sub, self.s.settings.sse_heartbeat_s):
+                if item is None:
+                    yield None  # Falcon sends a ": ping" comment
+                elif item[0] > sent:
+                    yield _sse(*item)
+                    sent = item[0]
+        finally:
+            self.hub.unsubscribe(sub)
+
+
+def _sse(offset: int, event: Any) -> falcon.asgi.SSEvent:
+    return falcon.asgi.SSEvent(
+        event="alert", data=orjson.dumps(transition_json(event)), event_id=str(offset)
+    )

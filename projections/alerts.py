@@ -1,0 +1,184 @@
+"""Alert transitions in ClickHouse: the projection and the read-side queries.
+
+An alert (``event_id``) is one firing of a rule on a series; its transitions
+(active, acknowledged, resolved) are rows. The alert's status is its furthest
+transition (the lifecycle only moves forward), so a list is one GROUP BY.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from infra.clickhouse import AsyncStore
+from projections.sink import decode_or_skip
+from schemas.alerts import ALERTS_TOPIC, AlertTransitioned, decode_transition
+
+MICROS = pa.timestamp("us", tz="UTC")
+_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("transition_id", pa.string()),
+    ("event_id", pa.string()),
+    ("org_id", pa.string()),
+    ("rule_id", pa.string()),
+    ("rule_name", pa.string()),
+    ("series_id", pa.string()),
+    ("device_id", pa.string()),
+    ("device", pa.string()),
+    ("quantity", pa.string()),
+    ("quantity_slug", pa.string()),
+    ("severity", pa.string()),
+    ("status", pa.string()),
+    ("value", pa.float64()),
+    ("triggered_at", MICROS),
+    ("at", MICROS),
+    ("alert_seq", pa.uint32()),
+    ("source_partition", pa.uint16()),
+    ("source_topic", pa.string()),
+    ("actor", pa.string()),
+]
+
+
+class AlertsProjection:
+    """One row per alert transition, with its position on ``vigil.alerts.v1``."""
+
+    name = "alerts"
+    topic = ALERTS_TOPIC
+    table = "alert_transitions"
+    schema = pa.schema(
+        [
+            *_COLUMNS,
+            ("topic_id", pa.string()),
+            ("partition", pa.uint16()),
+            ("offset", pa.uint64()),
+        ]
+    )
+
+    def columns(
+        self,
+        topic_id: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes,
+    ) -> dict[str, list[Any]] | None:
+        """The transition as one row."""
+        event = decode_or_skip(decode_transition, value, offset, "alert transition")
+        if event is None:
+            return None
+        row = {name: getattr(event, name) for name, _ in _COLUMNS}
+        row["transition_id"] = event.transition_id
+        row.update(topic_id=topic_id, partition=partition, offset=offset)
+        return {name: [v] for name, v in row.items()}
+
+
+_RANK = "multiIf(t.status = 'resolved', 3, t.status = 'acknowledged', 2, 1)"
+_EVENTS = f"""
+SELECT toString(t.event_id) AS event_id, any(t.rule_id) AS rule_id,
+       any(t.rule_name) AS rule_name, any(t.severity) AS severity,
+       any(t.series_id) AS series_id, any(t.device_id) AS device_id,
+       any(t.device) AS device, any(t.quantity) AS quantity,
+       any(t.quantity_slug) AS quantity_slug,
+       argMax(t.status, {_RANK}) AS status,
+       anyIf(t.value, t.status = 'active') AS value,
+       min(t.triggered_at) AS triggered_at,
+       maxIf(t.at, t.status = 'acknowledged') AS acknowledged_at,
+       anyIf(t.actor, t.status = 'acknowledged') AS acknowledged_by,
+       maxIf(t.at, t.status = 'resolved') AS resolved_at,
+       anyIf(t.value, t.status = 'resolved') AS resolved_value,
+       anyIf(t.actor, t.status = 'resolved') AS resolved_by,
+       any(t.alert_seq) AS alert_seq, any(t.source_partition) AS source_partition
+FROM {{db}}.alert_transitions AS t
+WHERE t.org_id = {{{{org:String}}}} {{where}}
+GROUP BY t.event_id
+{{having}}
+ORDER BY triggered_at DESC, event_id
+LIMIT {{{{limit:UInt32}}}} OFFSET {{{{offset:UInt32}}}}
+"""
+
+
+async def list_events(
+    store: AsyncStore,
+    org_id: str,
+    *,
+    status: str | None = None,
+    severity: str | None = None,
+    device_id: str | None = None,
+    event_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Alerts of one org, newest first, filtered."""
+    where, having = [], ""
+    params: dict[str, Any] = {"org": org_id, "limit": limit, "offset": offset}
+    if severity:
+        where.append("t.severity = {severity:String}")
+        params["severity"] = severity
+    if device_id:
+        where.append("t.device_id = {device:String}")
+        params["device"] = device_id
+    if event_id:
+        where.append("t.event_id = {event:UUID}")
+        params["event"] = event_id
+    if status:
+        having = "HAVING status = {status:String}"
+        params["status"] = status
+    sql = _EVENTS.format(
+        db=store.database,
+        where="".join(f" AND {w}" for w in where),
+        having=having,
+    )
+    rows = await store.query(sql, params)
+    return [_event_view(r) for r in rows.dicts()]
+
+
+def _event_view(row: dict[str, Any]) -> dict[str, Any]:
+    for name in ("acknowledged_at", "resolved_at"):
+        if row[name] is not None and row[name].timestamp() <= 0:
+            row[name] = None  # maxIf over no rows gives the epoch
+    if row["resolved_at"] is None:
+        row["resolved_value"] = row["resolved_by"] = None
+    if row["acknowledged_at"] is None:
+        row["acknowledged_by"] = None
+    return {
+        **row,
+        "binding_id": row["series_id"],
+        "triggered_at": _iso(row["triggered_at"]),
+        "acknowledged_at": _iso(row["acknowledged_at"]),
+        "resolved_at": _iso(row["resolved_at"]),
+    }
+
+
+async def transitions_after(
+    store: AsyncStore, org_id: str, after_offset: int, limit: int
+) -> list[tuple[int, AlertTransitioned]]:
+    """An org's transitions past an offset of the alerts topic, first emission of
+    each (for a Last-Event-ID replay older than the in-memory window)."""
+    names = ", ".join(
+        f"argMin({n}, offset)" for n, _ in _COLUMNS if n != "transition_id"
+    )
+    rows = await store.query(
+        f"SELECT min(offset) AS o, {names} FROM {store.database}.alert_transitions "
+        "WHERE org_id = {org:String} GROUP BY transition_id "
+        "HAVING o > {after:UInt64} ORDER BY o LIMIT {limit:UInt32}",
+        {"org": org_id, "after": after_offset, "limit": limit},
+    )
+    fields = [n for n, _ in _COLUMNS if n != "transition_id"]
+    out = []
+    for row in rows.rows:
+        values = dict(zip(fields, row[1:], strict=True))
+        values["triggered_at"] = _utc(values["triggered_at"])
+        values["at"] = _utc(values["at"])
+        out.append((int(row[0]), AlertTransitioned(**values)))
+    return out
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return _utc(moment).isoformat().replace("+00:00", "Z")
