@@ -154,3 +154,115 @@ ALERT_PATHS.update(
 )
 
 STREAM_PATHS: Doc = {**ALERT_PATHS}
+
+FIELD = obj(
+    ["name", "expression", "inputs"],
+    name="string",
+    description="string",
+    expression="string",
+    inputs="object",
+    unit="string",
+    align_s="number",
+)
+FIELD_NOTE = (
+    "A field is an expression over named inputs, each a binding of the caller's org "
+    '(possibly on different devices): `{"name": "Pump power", "expression": '
+    '"voltage * current", "inputs": {"voltage": "<binding id>", "current": '
+    '"<binding id>"}}`. Arithmetic `+ - * / ** %`, numbers, `pi`, `e`; functions '
+    "abs, min, max, sqrt, log, log10, exp, sin, cos, tan, floor, ceil, round, pow, "
+    'clamp(x, lo, hi); unit conversion `to(x, "kW")`; windowed operators over one '
+    'input and a duration (`"30s"`, `"5m"`, `"1h"`, `"1d"`, at most 7 days): '
+    "`mavg` (moving average), `rate` (change per second), `integral` (trapezoids, "
+    'unit x seconds, e.g. `to(integral(power, "1h"), "kWh")`), `wmin`, `wmax`. '
+    "Checked at create and edit: an unknown variable, unknown function, unsupported "
+    "syntax or unit mismatch (e.g. volts + amperes) is a 400 naming it "
+    "(`field: expression`). Each input is in its quantity's unit; a bare number takes "
+    "the unit of what it is combined with. `unit` (optional) declares the output "
+    "unit (converted to, must be compatible); the stored `unit` is the result's. "
+    "Alignment: one input is evaluated at each of its points; several inputs per "
+    "bucket of `align_s` seconds (default 1; the point carries the bucket start) once "
+    "every input has a value in it (each input's last value in the bucket; a later "
+    "point rewrites the derived point). Derived points go to `vigil.derived.v1` and "
+    "into the measurements table: a field id works in the explorer's `binding_ids` "
+    "and as an alert-rule target (`target_type: field`). Undefined results (division "
+    "by zero, sqrt of a negative, a window with too few points) emit nothing."
+)
+BACKFILL_NOTE = (
+    'Recompute the field over stored raw input history, `{"start", "end"}` '
+    "(ISO-8601 or relative like `-7d`; default the last 24 h, at most 366 days). "
+    "Runs in the background: 202 with the job; GET shows `status` (running, done, "
+    "failed), `progress` (0-1), `points_read`, `points_written`, `error`. Windows "
+    "start empty at `start`. 409 while one runs for the field. Jobs are kept in the "
+    "API process's memory."
+)
+STREAM_PATHS.update(
+    {
+        "/api/v1/prism/fields/": {
+            "get": op('List computed fields: `{"fields": [...]}`.', "prism"),
+            "post": op(
+                "Create a computed field.",
+                "prism",
+                "201",
+                "The field",
+                FIELD,
+                description=FIELD_NOTE,
+            ),
+        },
+        "/api/v1/prism/fields/{field_id}/": {
+            "get": op("One field.", "prism", params=[path("field_id")]),
+            **edits(
+                op(
+                    "Change a field (given fields replace the stored ones; the whole "
+                    "definition is checked again). New data uses the new definition; "
+                    "backfill to recompute history.",
+                    "prism",
+                    body=FIELD,
+                    params=[path("field_id")],
+                    description=FIELD_NOTE,
+                )
+            ),
+            "delete": op(
+                "Delete a field.", "prism", "204", "Deleted", params=[path("field_id")]
+            ),
+        },
+        "/api/v1/prism/fields/{field_id}/backfill/": {
+            "get": op(
+                "Progress of the field's last backfill.",
+                "prism",
+                params=[path("field_id")],
+                description=BACKFILL_NOTE,
+            ),
+            "post": op(
+                "Start a backfill.",
+                "prism",
+                "202",
+                "Started",
+                params=[path("field_id")],
+                errors=("400", "401", "403", "404", "409", "429"),
+                description=BACKFILL_NOTE,
+            ),
+        },
+        "/api/v1/prism/{field_id}/data/": {
+            "get": op(
+                "The field's derived series.",
+                "prism",
+                params=[
+                    path("field_id"),
+                    q("start", "ISO-8601 or relative (default: 24 h ago)."),
+                    q("end", "ISO-8601 or relative (default: now)."),
+                    q(
+                        "max_points",
+                        "Most points (default 500, at most 10000).",
+                        "integer",
+                    ),
+                ],
+                description=(
+                    "`{field_id, name, expression, unit, points: [{time, value}], "
+                    "timestamps, values, meta}`: the explorer's answer for this one "
+                    "series (raw up to 6 h, else 1 min / 1 h rollups, bucket "
+                    "averages); `points` lists the non-null buckets."
+                ),
+            )
+        },
+    }
+)

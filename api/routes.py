@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import falcon.asgi
 
 from api.common import Services
@@ -15,6 +17,7 @@ from api.resources import (
     explorer,
     ingest,
     keys,
+    prism,
     schema_registry,
     sites,
 )
@@ -65,6 +68,16 @@ def add_routes(app: falcon.asgi.App, services: Services) -> None:
         ("/api/v1/pdp/types/", catalog.PeripheralTypes()),
         ("/api/v1/pdp/types/{pdp_type_id}/", catalog.PeripheralType()),
         ("/api/v1/pdp/catalog/export/", catalog.CatalogExport()),
+    ]
+    jobs: dict[str, Any] = {}
+    table += [
+        ("/api/v1/prism/fields/", prism.Fields(services, jobs)),
+        ("/api/v1/prism/fields/{field_id}/", prism.Field(services, jobs)),
+        (
+            "/api/v1/prism/fields/{field_id}/backfill/",
+            prism.FieldBackfill(services, jobs),
+        ),
+        ("/api/v1/prism/{field_id}/data/", prism.FieldData(services)),
     ]
     table += schema_registry.routes(services.settings)
     for path, resource in table:

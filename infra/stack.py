@@ -18,7 +18,7 @@ from infra.topics import TOPICS, ensure_topics
 from projections.alerts import AlertsProjection
 from projections.archive import EntityArchive, rehydrate
 from projections.entitylog import EntityLog
-from projections.measurements import MeasurementsProjection
+from projections.measurements import DerivedProjection, MeasurementsProjection
 from projections.migrations import apply_retention, migrate
 from projections.projector import Projector
 from projections.readmodel import EntityReadModel
@@ -39,6 +39,7 @@ class Platform:
         self.projectors: list[Projector] = []
         self.faust: Any = None
         self.evaluator: Any = None
+        self.prism: Any = None
         self.started = False
         self.rehydrated = 0
 
@@ -69,6 +70,7 @@ class Platform:
         self.projectors = [
             Projector(self.settings, self.store, EntityArchive()),
             Projector(self.settings, self.store, MeasurementsProjection()),
+            Projector(self.settings, self.store, DerivedProjection()),
             Projector(self.settings, self.store, AlertsProjection()),
         ]
         await asyncio.gather(*(p.start() for p in self.projectors))
@@ -76,9 +78,13 @@ class Platform:
     async def _start_faust(self) -> None:
         from streams.alert_agents import AlertEvaluator
         from streams.app import create_faust_app
+        from streams.prism_agents import PrismAgents
 
         self.faust = create_faust_app(self.settings)
         self.evaluator = AlertEvaluator(
+            self.faust, self.settings, self.model.state, self.require_producer()
+        )
+        self.prism = PrismAgents(
             self.faust, self.settings, self.model.state, self.require_producer()
         )
         await self.faust.start()

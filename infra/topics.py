@@ -50,6 +50,12 @@ TOPICS: tuple[TopicSpec, ...] = (
         "Prism derived points as MeasurementBatch, keyed by field id.",
     ),
     TopicSpec(
+        "vigil.prism-inputs.v1",
+        None,
+        {"retention.ms": str(24 * 3600 * 1000)},
+        "Internal: Prism input points regrouped by field id (JSON).",
+    ),
+    TopicSpec(
         "vigil.alerts.v1",
         1,
         {},

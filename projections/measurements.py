@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from projections.sink import decode_or_skip
-from schemas.events import MEASUREMENTS_TOPIC, decode_batch
+from schemas.events import DERIVED_TOPIC, MEASUREMENTS_TOPIC, decode_batch
 
 MICROS = pa.timestamp("us", tz="UTC")
 
@@ -63,3 +63,10 @@ class MeasurementsProjection:
             "partition": [partition] * n,
             "offset": [offset] * n,
         }
+
+
+class DerivedProjection(MeasurementsProjection):
+    """Prism's derived points, into the same table (field id as binding id)."""
+
+    name = "derived"
+    topic = DERIVED_TOPIC

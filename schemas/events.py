@@ -14,6 +14,7 @@ from schemas.registry import latest_for
 
 ENTITIES_TOPIC = "vigil.entities.v1"
 MEASUREMENTS_TOPIC = "vigil.measurements.v1"
+DERIVED_TOPIC = "vigil.derived.v1"
 NUMBER, TEXT, OBJECT = 0, 1, 2
 Change = Literal["created", "updated", "deleted"]
 
@@ -89,8 +90,8 @@ class MeasurementBatch:
         return len(self.binding_ids)
 
 
-def encode_batch(batch: MeasurementBatch) -> bytes:
-    """Serialize a batch for ``vigil.measurements.v1``."""
+def encode_batch(batch: MeasurementBatch, topic: str = MEASUREMENTS_TOPIC) -> bytes:
+    """Serialize a batch for ``vigil.measurements.v1`` (or Prism's derived topic)."""
     record = {
         "batch_id": batch.batch_id,
         "org_id": batch.org_id,
@@ -105,7 +106,12 @@ def encode_batch(batch: MeasurementBatch) -> bytes:
         "texts": batch.texts,
         "qualities": batch.qualities,
     }
-    return codec.encode(latest_for(MEASUREMENTS_TOPIC), record)
+    return codec.encode(latest_for(topic), record)
+
+
+def encode_derived(batch: MeasurementBatch) -> bytes:
+    """Serialize Prism's derived points for ``vigil.derived.v1``."""
+    return encode_batch(batch, DERIVED_TOPIC)
 
 
 def decode_batch(data: bytes) -> MeasurementBatch:

@@ -24,6 +24,7 @@ import faust
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
 from projections.entities import EntityState
+from projections.sink import decode_or_skip
 from schemas.alerts import (
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
@@ -34,12 +35,11 @@ from schemas.alerts import (
     encode_command,
     encode_transition,
 )
-from schemas.events import MEASUREMENTS_TOPIC, NUMBER, decode_batch
+from schemas.events import DERIVED_TOPIC, MEASUREMENTS_TOPIC, NUMBER, decode_batch
 from streams import alerting
 from streams.rules import RuleIndex, Watch, current_index
 
 log = logging.getLogger(__name__)
-DERIVED_TOPIC = "vigil.derived.v1"
 POSITION_STRIDE = 1 << 20  # > the most measurements in one batch
 
 
@@ -124,9 +124,8 @@ class AlertEvaluator:
         return Entry.from_json(raw)
 
     def _points(self, topic: str, partition: int, message: Any) -> list[Update]:
-        try:
-            batch = decode_batch(message.value)
-        except Exception:  # a bad record must not stop alerting; projections log it
+        batch = decode_or_skip(decode_batch, message.value, message.offset, "batch")
+        if batch is None:
             return []
         rules = self._rules()
         touched: dict[str, tuple[Entry, Watch, list[AlertTransitioned]]] = {}

@@ -1,5 +1,5 @@
-"""Alert rules: ``/api/v1/alerts/rules/`` (stored and validated; evaluation by the
-Faust agents is the next step of the stream-processing work)."""
+"""Alert rules: ``/api/v1/alerts/rules/`` (stored and validated here; the Faust
+alert evaluator applies them to the live stream)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from projections.entities import Entity
 from schemas import quantities
 from streams.alerting import KINDS, SEVERITIES, Condition, Rule, RuleError
 
-TARGETS = ("binding", "device_quantity", "site_quantity", "org_quantity")
+TARGETS = ("binding", "field", "device_quantity", "site_quantity", "org_quantity")
 
 
 def rule_view(rule: Entity) -> dict[str, Any]:
@@ -30,6 +30,11 @@ def _target(body: Body, services: Services, who: Principal) -> dict[str, Any]:
         binding_id = body.uuid("binding_id", required=True)
         owned(services.state, "binding", binding_id or "", who)
         target["binding_id"] = binding_id
+        return target
+    if kind == "field":
+        field_id = body.uuid("field_id", required=True)
+        owned(services.state, "prism_field", field_id or "", who)
+        target["field_id"] = field_id
         return target
     slug = body.string("quantity_slug", required=True)
     if slug not in quantities.catalog():

@@ -32,35 +32,7 @@ class Explorer:
     ) -> None:
         who = principal_of(req)
         ids = self._ids(req.get_param("binding_ids") or "")
-        described = self._describe(who, ids)
-        now = to_micros(self.s.clock())
-        try:
-            end = parse_time(req.get_param("end") or "now", now, "end")
-            start = parse_time(req.get_param("start") or "-1h", now, "start")
-            max_points = parse_int(
-                "max_points",
-                req.get_param("max_points") or str(DEFAULT_POINTS),
-                1,
-                MAX_POINTS,
-            )
-            p = plan(start, end, max_points)
-        except BadQuery as ex:
-            raise ValidationError(ex.parameter, str(ex).split(": ", 1)[-1]) from ex
-        rows = await bucket_averages(
-            self.s.platform.require_store(), who.org_id, ids, p
-        )
-        axis, values = assemble(p, ids, rows)
-        resp.media = {
-            "timestamps": axis,
-            "series": [{**described[i], "values": values[i]} for i in ids],
-            "meta": {
-                "start": iso_us(p.start),
-                "end": iso_us(p.end),
-                "bucket_seconds": p.bucket / 1_000_000,
-                "source": p.source,
-                "max_points": max_points,
-            },
-        }
+        resp.media = await query_series(self.s, req, who, ids, "-1h")
 
     def _ids(self, raw: str) -> list[str]:
         ids = list(dict.fromkeys(x.strip() for x in raw.split(",") if x.strip()))
@@ -71,27 +43,77 @@ class Explorer:
             raise ValidationError("binding_ids", f"at most {limit} series per query")
         return ids
 
-    def _describe(self, who: Principal, ids: list[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        missing = []
-        for binding_id in ids:
-            binding = self.s.state.get("binding", binding_id)
-            if binding is None or binding.org_id != who.org_id:
-                missing.append(binding_id)
-                continue
-            device = self.s.state.get("device", binding.state["device_id"])
-            q = quantities.catalog()[binding.state["quantity_slug"]]
-            name = device.state["display_name"] if device else "?"
-            found[binding_id] = {
-                "binding_id": binding_id,
-                "label": f"{name} / {q.name}",
-                "unit": q.base_unit_symbol,
-            }
-        if missing:
-            raise falcon.HTTPNotFound(
-                description=f"unknown binding ids: {', '.join(missing)}"
-            )
-        return found
+
+def describe_series(
+    services: Services, who: Principal, ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Label and unit of each binding or Prism field id; 404 naming unknown ids."""
+    found: dict[str, dict[str, Any]] = {}
+    missing = []
+    for series_id in ids:
+        described = _describe_one(services, who, series_id)
+        if described is None:
+            missing.append(series_id)
+        else:
+            found[series_id] = {"binding_id": series_id, **described}
+    if missing:
+        raise falcon.HTTPNotFound(
+            description=f"unknown binding ids: {', '.join(missing)}"
+        )
+    return found
+
+
+def _describe_one(
+    services: Services, who: Principal, series_id: str
+) -> dict[str, Any] | None:
+    state = services.state
+    binding = state.get("binding", series_id)
+    if binding is not None and binding.org_id == who.org_id:
+        device = state.get("device", binding.state["device_id"])
+        q = quantities.catalog()[binding.state["quantity_slug"]]
+        name = device.state["display_name"] if device else "?"
+        return {"label": f"{name} / {q.name}", "unit": q.base_unit_symbol}
+    field = state.get("prism_field", series_id)
+    if field is not None and field.org_id == who.org_id:
+        return {"label": field.state["name"], "unit": field.state["unit"]}
+    return None
+
+
+async def query_series(
+    services: Services,
+    req: falcon.asgi.Request,
+    who: Principal,
+    ids: list[str],
+    default_start: str,
+) -> dict[str, Any]:
+    """The explorer answer for ``ids`` over the request's start/end/max_points."""
+    described = describe_series(services, who, ids)
+    now = to_micros(services.clock())
+    try:
+        end = parse_time(req.get_param("end") or "now", now, "end")
+        start = parse_time(req.get_param("start") or default_start, now, "start")
+        max_points = parse_int(
+            "max_points",
+            req.get_param("max_points") or str(DEFAULT_POINTS),
+            1,
+            MAX_POINTS,
+        )
+        p = plan(start, end, max_points)
+    except BadQuery as ex:
+        raise ValidationError(ex.parameter, str(ex).split(": ", 1)[-1]) from ex
+    rows = await bucket_averages(services.platform.require_store(), who.org_id, ids, p)
+    axis, values = assemble(p, ids, rows)
+    return {
+        "timestamps": axis,
+        "series": [{**described[i], "values": values[i]} for i in ids],
+        "meta": {
+            "start": iso_us(p.start),
+            "end": iso_us(p.end),
+            "bucket_seconds": p.bucket / 1_000_000,
+            "source": p.source,
+            "max_points": max_points,
+        },
+    }
 
 
 class Latest:

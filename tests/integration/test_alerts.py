@@ -4,23 +4,14 @@ with the API and the worker as separate processes on the real broker."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from infra.broker import TansuBroker
-from tests.integration.stack import Listener, Org, Stack, at, poll, stack_for
+from tests.integration.stack import Listener, Org, Stack, at, poll
 
 VIBRATION = "vibration.acceleration.rms"
-
-
-@pytest.fixture(scope="module")
-def stack(
-    broker: TansuBroker, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    yield from stack_for(broker, tmp_path_factory.mktemp("alerts"))
 
 
 @pytest.fixture(scope="module")

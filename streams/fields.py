@@ -1,0 +1,168 @@
+"""Prism fields in the stream (pure): which inputs feed which field, how inputs on
+different devices are aligned in time, and one field's evaluation state.
+
+Alignment: a field with one input is evaluated at each of its points. A field with
+several inputs is evaluated per time bucket of ``align_s`` seconds (default 1 s;
+the output carries the bucket's start time): once every input has a value in a
+bucket, and again whenever a later point changes one of them (each input's last
+value in the bucket counts; the derived point is rewritten, last write wins). At
+most :data:`MAX_PENDING` buckets are kept per field; older incomplete ones are
+dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from projections.entities import Entity, EntityState
+from schemas import quantities
+from streams.prism import ExpressionError, Program, WindowState, compile_expression
+
+MAX_PENDING = 256
+DEFAULT_ALIGN_S = 1.0
+Point = tuple[str, int, float]  # (variable, timestamp in µs, value)
+
+
+def binding_unit(state: EntityState, binding_id: str) -> str | None:
+    """The pint unit of a live binding's quantity, or None."""
+    binding = state.get("binding", binding_id)
+    if binding is None:
+        return None
+    slug = binding.state["quantity_slug"]
+    found = quantities.catalog().get(slug)
+    return found.unit if found else None
+
+
+def compile_field(state: EntityState, entity: Entity) -> Program:
+    """The field's program, units taken from its input bindings."""
+    units = {}
+    for variable, binding_id in entity.state["inputs"].items():
+        unit = binding_unit(state, binding_id)
+        if unit is None:
+            raise ExpressionError(f"input '{variable}' has no binding", name=variable)
+        units[variable] = unit
+    return compile_expression(
+        entity.state["expression"], units, entity.state.get("declared_unit")
+    )
+
+
+@dataclass
+class CompiledField:
+    """A live field, ready to evaluate."""
+
+    field_id: str
+    org_id: str
+    program: Program
+    align_us: int  # 0: exact timestamps (one input)
+    inputs: dict[str, str]  # variable -> binding id
+
+
+class FieldIndex:
+    """Fields by input binding, rebuilt when the entity log moves (programs are
+    reused while a field's version is unchanged)."""
+
+    def __init__(self, state: EntityState, previous: FieldIndex | None = None) -> None:
+        self.state = state
+        self.offset = state.offset
+        self.fields: dict[str, CompiledField] = {}
+        self.versions: dict[str, int] = {}
+        self.by_input: dict[str, list[tuple[str, str]]] = {}
+        for entity in state.of_type("prism_field").values():
+            self._add(entity, previous)
+
+    def _add(self, entity: Entity, previous: FieldIndex | None) -> None:
+        fid = entity.entity_id
+        if previous and previous.versions.get(fid) == entity.version:
+            compiled = previous.fields.get(fid)
+        else:
+            compiled = self._compile(entity)
+        if compiled is None:
+            return
+        self.fields[fid] = compiled
+        self.versions[fid] = entity.version
+        for variable, binding_id in compiled.inputs.items():
+            self.by_input.setdefault(binding_id, []).append((fid, variable))
+
+    def _compile(self, entity: Entity) -> CompiledField | None:
+        try:
+            program = compile_field(self.state, entity)
+        except ExpressionError:
+            return None  # an input binding was deleted: the field pauses
+        inputs = dict(entity.state["inputs"])
+        align = entity.state.get("align_s")
+        if align is None:
+            align = DEFAULT_ALIGN_S if len(inputs) > 1 else 0.0
+        return CompiledField(
+            entity.entity_id, entity.org_id, program, int(align * 1e6), inputs
+        )
+
+
+def current_fields(cache: FieldIndex | None, state: EntityState) -> FieldIndex:
+    """The index for the read model's current offset."""
+    if cache is not None and cache.offset == state.offset:
+        return cache
+    return FieldIndex(state, cache)
+
+
+@dataclass
+class FieldState:
+    """One field's pending buckets and window buffers (kept in a Faust table)."""
+
+    buckets: dict[int, dict[str, float]] = field(default_factory=dict)
+    windows: WindowState = field(default_factory=WindowState)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON for the table."""
+        return {
+            "b": [[ts, values] for ts, values in self.buckets.items()],
+            "w": self.windows.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> FieldState:
+        """Load a table value (None: a new field)."""
+        if not data:
+            return cls()
+        buckets = {int(ts): dict(values) for ts, values in data["b"]}
+        return cls(buckets, WindowState.from_json(data["w"]))
+
+
+def evaluate(
+    compiled: CompiledField, state: FieldState, points: Iterable[Point]
+) -> list[tuple[int, float]]:
+    """Fold input points into the state; return (timestamp µs, value) outputs."""
+    wanted = set(compiled.program.variables)
+    out: dict[int, float] = {}
+    for variable, ts, value in points:
+        ready = _align(compiled, state, variable, ts, value, wanted)
+        if ready is None:
+            continue
+        at, values = ready
+        result = compiled.program.evaluate(values, at / 1e6, state.windows)
+        if result is not None:
+            out[at] = result
+    return sorted(out.items())
+
+
+def _align(
+    compiled: CompiledField,
+    state: FieldState,
+    variable: str,
+    ts: int,
+    value: float,
+    wanted: set[str],
+) -> tuple[int, dict[str, float]] | None:
+    if variable not in wanted:
+        return None
+    if compiled.align_us <= 0:
+        return (ts, {variable: value}) if len(wanted) == 1 else None
+    at = ts - ts % compiled.align_us
+    bucket = state.buckets.setdefault(at, {})
+    bucket[variable] = value
+    while len(state.buckets) > MAX_PENDING:
+        del state.buckets[min(state.buckets)]
+    if at not in state.buckets or not wanted.issubset(bucket):
+        return None
+    return at, dict(bucket)
