@@ -84,6 +84,7 @@ class AlertHub:
         self.subscribers: dict[str, set[Subscriber]] = {}
         self.position = -1  # last offset read
         self.start_offset = 0  # first offset this process read
+        self.floor = 0  # every transition from here on is in the ring
         self.ready = asyncio.Event()
         self.moved = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
@@ -97,6 +98,7 @@ class AlertHub:
         end = (await consumer.end_offsets([tp]))[tp]
         self.start_offset = max(0, end - self.recent.maxlen)  # type: ignore[operator]
         consumer.seek(tp, self.start_offset)
+        self.floor = self.start_offset
         self.position = self.start_offset - 1
         self._task = asyncio.create_task(self._run(consumer, end), name="alert-hub")
 
@@ -137,6 +139,8 @@ class AlertHub:
             return
         if not self.seen.first_time(event.transition_id, offset):
             return
+        if len(self.recent) == self.recent.maxlen:
+            self.floor = self.recent[0][0] + 1  # the oldest is about to go
         self.recent.append((offset, event))
         for sub in self.subscribers.get(event.org_id, ()):
             if sub.interest.wants(event):
@@ -160,8 +164,7 @@ class AlertHub:
     def replayable(self, after: int) -> list[Item] | None:
         """What an org missed after offset ``after`` if the ring still holds it;
         None when older transitions must come from ClickHouse."""
-        oldest = self.recent[0][0] if self.recent else self.position + 1
-        if after + 1 < min(oldest, self.start_offset):
+        if after + 1 < self.floor:
             return None
         return [item for item in self.recent if item[0] > after]
 

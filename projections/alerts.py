@@ -2,7 +2,10 @@
 
 An alert (``event_id``) is one firing of a rule on a series; its transitions
 (active, acknowledged, resolved) are rows. The alert's status is its furthest
-transition (the lifecycle only moves forward), so a list is one GROUP BY.
+transition (the lifecycle only moves forward), so a list is one GROUP BY. A
+transition re-sent after a worker crash is a second row with the same
+``transition_id`` (kept, MergeTree): queries group it away, and the replay keeps
+its first offset, the one the live stream delivered.
 """
 
 from __future__ import annotations
@@ -161,7 +164,7 @@ async def transitions_after(
     rows = await store.query(
         f"SELECT min(offset) AS o, {names} FROM {store.database}.alert_transitions "
         "WHERE org_id = {org:String} GROUP BY transition_id "
-        "HAVING o > {after:UInt64} ORDER BY o LIMIT {limit:UInt32}",
+        "HAVING o > {after:Int64} ORDER BY o LIMIT {limit:UInt32}",
         {"org": org_id, "after": after_offset, "limit": limit},
     )
     fields = [n for n, _ in _COLUMNS if n != "transition_id"]

@@ -154,7 +154,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 partition        UInt16,
                 offset           UInt64
             )
-            ENGINE = ReplacingMergeTree
+            ENGINE = MergeTree
             ORDER BY (org_id, event_id, transition_id)
             SETTINGS non_replicated_deduplication_window = 10000
             """,

@@ -3,6 +3,8 @@ SSE stream ``/api/v1/alerts/stream/``."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -197,9 +199,13 @@ class AlertStream:
     async def _events(
         self, interest: Interest, after: int | None
     ) -> AsyncIterator[falcon.asgi.SSEvent | None]:
+        with contextlib.suppress(TimeoutError):  # caught up with the topic first
+            await asyncio.wait_for(self.hub.ready.wait(), 10)
         sub = self.hub.subscribe(interest)
         try:
             yield falcon.asgi.SSEvent(comment="connected", retry=2000)
+            if after is not None and after > self.hub.position:
+                after = None  # an id from an earlier broker incarnation: go live
             sent = self.hub.position if after is None else after
             if after is not None:
                 for offset, event in await self._missed(interest, after):

@@ -199,4 +199,8 @@ def test_stream_takes_the_session_cookie_and_refuses_no_credential(
     ) as live:
         assert live.status_code == 200
         assert live.headers["content-type"].startswith("text/event-stream")
-        assert next(live.iter_lines()).startswith(b":")
+        lines = live.iter_lines()
+        assert next(lines).startswith(b":")  # the connect comment
+        started = time.monotonic()
+        while next(lines) != b": ping":  # heartbeats every VIGIL_SSE_HEARTBEAT_S
+            assert time.monotonic() - started < 5
