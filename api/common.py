@@ -111,6 +111,14 @@ async def body_of(req: falcon.asgi.Request) -> Body:
     return Body(media)
 
 
+def limit_offset(req: falcon.asgi.Request) -> tuple[int, int]:
+    """The ``limit`` (1-1000, default 100) and ``offset`` query parameters."""
+    limit = parse_int(
+        "limit", req.get_param("limit") or str(DEFAULT_LIMIT), 1, MAX_LIMIT
+    )
+    return limit, parse_int("offset", req.get_param("offset") or "0", 0, 10**9)
+
+
 def page(
     req: falcon.asgi.Request,
     items: Iterable[Any],
@@ -119,10 +127,7 @@ def page(
     """``{"count", "results"}`` of one limit/offset page; ``view`` renders only the
     items on the page."""
     rows = list(items)
-    limit = parse_int(
-        "limit", req.get_param("limit") or str(DEFAULT_LIMIT), 1, MAX_LIMIT
-    )
-    offset = parse_int("offset", req.get_param("offset") or "0", 0, 10**9)
+    limit, offset = limit_offset(req)
     return {
         "count": len(rows),
         "results": [view(r) for r in rows[offset : offset + limit]],

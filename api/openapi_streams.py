@@ -37,34 +37,39 @@ RULE_NOTE = (
     "alert already active keeps its state. `no_data` and `for_s` use the measurement "
     "timestamps against the server clock, checked every VIGIL_ALERT_TICK_S."
 )
-ALERT_PATHS: Doc = {
-    "/api/v1/alerts/rules/": {
-        "get": op('List alert rules: `{"rules": [...]}`.', "alerts"),
-        "post": op(
-            "Create an alert rule.",
-            "alerts",
-            "201",
-            "The rule",
-            RULE,
-            description=RULE_NOTE,
-        ),
-    },
-    "/api/v1/alerts/rules/{rule_id}/": {
-        "get": op("One rule.", "alerts", params=[path("rule_id")]),
-        **edits(
-            op(
-                "Change a rule (fields given replace the stored ones).",
-                "alerts",
-                body=RULE,
-                params=[path("rule_id")],
-                description=RULE_NOTE,
-            )
-        ),
-        "delete": op(
-            "Delete a rule.", "alerts", "204", "Deleted", params=[path("rule_id")]
-        ),
-    },
-}
+
+
+def crud(collection: str, item: str, noun: str, tag: str, body: Doc, note: str) -> Doc:
+    """List/create on ``collection`` and get/edit/delete on ``{item}`` of it."""
+    plural = "rules" if noun == "rule" else f"{noun}s"
+    one = [path(item)]
+    return {
+        collection: {
+            "get": op(f'List {noun}s: `{{"{plural}": [...]}}`.', tag),
+            "post": op(
+                f"Create a {noun}.", tag, "201", f"The {noun}", body, description=note
+            ),
+        },
+        f"{collection}{{{item}}}/": {
+            "get": op(f"One {noun}.", tag, params=one),
+            **edits(
+                op(
+                    f"Change a {noun} (given fields replace the stored ones; the "
+                    "whole definition is checked again and applies to new data).",
+                    tag,
+                    body=body,
+                    params=one,
+                    description=note,
+                )
+            ),
+            "delete": op(f"Delete a {noun}.", tag, "204", "Deleted", params=one),
+        },
+    }
+
+
+ALERT_PATHS: Doc = crud(
+    "/api/v1/alerts/rules/", "rule_id", "rule", "alerts", RULE, RULE_NOTE
+)
 
 EVENT_NOTE = (
     "An alert event is one firing of a rule on one series (a binding or a Prism "
@@ -197,34 +202,9 @@ BACKFILL_NOTE = (
 )
 STREAM_PATHS.update(
     {
-        "/api/v1/prism/fields/": {
-            "get": op('List computed fields: `{"fields": [...]}`.', "prism"),
-            "post": op(
-                "Create a computed field.",
-                "prism",
-                "201",
-                "The field",
-                FIELD,
-                description=FIELD_NOTE,
-            ),
-        },
-        "/api/v1/prism/fields/{field_id}/": {
-            "get": op("One field.", "prism", params=[path("field_id")]),
-            **edits(
-                op(
-                    "Change a field (given fields replace the stored ones; the whole "
-                    "definition is checked again). New data uses the new definition; "
-                    "backfill to recompute history.",
-                    "prism",
-                    body=FIELD,
-                    params=[path("field_id")],
-                    description=FIELD_NOTE,
-                )
-            ),
-            "delete": op(
-                "Delete a field.", "prism", "204", "Deleted", params=[path("field_id")]
-            ),
-        },
+        **crud(
+            "/api/v1/prism/fields/", "field_id", "field", "prism", FIELD, FIELD_NOTE
+        ),
         "/api/v1/prism/fields/{field_id}/backfill/": {
             "get": op(
                 "Progress of the field's last backfill.",

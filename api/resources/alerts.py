@@ -15,8 +15,8 @@ import orjson
 
 from api.alert_hub import AlertHub, Interest, Item, drain
 from api.auth import principal_of
-from api.common import DEFAULT_LIMIT, MAX_LIMIT, Services
-from api.validation import ValidationError, parse_int
+from api.common import Services, limit_offset
+from api.validation import ValidationError
 from projections.alerts import list_events, transitions_after
 from schemas.alerts import (
     ALERT_COMMANDS_TOPIC,
@@ -59,10 +59,7 @@ class Alerts:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         who = principal_of(req)
-        limit = parse_int(
-            "limit", req.get_param("limit") or str(DEFAULT_LIMIT), 1, MAX_LIMIT
-        )
-        offset = parse_int("offset", req.get_param("offset") or "0", 0, 10**9)
+        limit, offset = limit_offset(req)
         events = await list_events(
             self.s.platform.require_store(),
             who.org_id,
