@@ -39,7 +39,8 @@ HEALTH_PATHS: Doc = {
     "/readyz": {
         "get": {
             "summary": "Readiness: broker reachable, ClickHouse answers, read model "
-            "caught up, projectors running.",
+            "caught up, projectors running, and (where Faust runs in this process) "
+            "its partitions assigned and tables recovered.",
             "tags": ["operations"],
             "security": [],
             "responses": {

@@ -134,12 +134,24 @@ class Platform:
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency's state: ``ok`` or what is wrong."""
-        return {
+        checks = {
             "broker": await self._check_broker(),
             "clickhouse": await self._check_clickhouse(),
             "read_model": self._check_read_model(),
             "projectors": self._check_projectors(),
         }
+        if self.faust is not None:
+            checks["streams"] = self._check_streams()
+        return checks
+
+    def _check_streams(self) -> str:
+        """Faust has its partitions and has recovered its tables."""
+        app = self.faust
+        if getattr(app, "rebalancing", False) or app.tables.recovery.in_recovery:
+            return "rebalancing"
+        if not app.consumer.assignment():
+            return "waiting for partitions"
+        return "ok"
 
     async def _check_broker(self) -> str:
         if self.producer is None:
