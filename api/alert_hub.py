@@ -86,6 +86,7 @@ class AlertHub:
         self.start_offset = 0  # first offset this process read
         self.floor = 0  # every transition from here on is in the ring
         self.ready = asyncio.Event()
+        self.closing = False
         self.moved = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
 
@@ -108,6 +109,11 @@ class AlertHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self.end_streams()
+
+    def end_streams(self) -> None:
+        """End every open stream; streams opened from now on end at once."""
+        self.closing = True
         for subs in self.subscribers.values():
             for sub in subs:
                 _offer(sub, None)
@@ -151,6 +157,8 @@ class AlertHub:
         limit = max(1, self.settings.sse_client_buffer)
         sub = Subscriber(interest, asyncio.Queue(maxsize=limit + 1))
         self.subscribers.setdefault(interest.org_id, set()).add(sub)
+        if self.closing:
+            _offer(sub, None)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:

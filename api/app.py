@@ -96,6 +96,11 @@ class VigilApp:
         self.services: Services | None = None
         self._asgi = BodyLimit(falcon_app, limit)
 
+    def end_streams(self) -> None:
+        """End every live SSE stream (at shutdown)."""
+        if self.services is not None:
+            self.services.hub.end_streams()
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self._asgi(scope, receive, send)
 

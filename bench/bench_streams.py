@@ -5,8 +5,10 @@ subprocess with its embedded Tansu broker, gunicorn on a real socket), driven ov
 HTTP by httpx from this process; Prism is measured in process. Prints:
 - alert latency: measurement POSTed -> its SSE ``alert`` event received, one client,
   a rule ``above 4.0`` fed 5.0 and 3.0 in turn (each post is one transition), p50,
-  p90, p99 and max against a p99 target of 250 ms; baseline: the POST
-  /api/v1/ingest/ round trip alone, on a binding without a rule;
+  p90, p99 and max against a p99 target of 250 ms (each post waits for the previous
+  event, so posts fall in step with the consumers' fetch cycles; a second series
+  pauses a random 0-1.5 s before each post); baseline: the POST /api/v1/ingest/
+  round trip alone, on a binding without a rule;
 - SSE fan-out: 1,000 idle streams (server RSS of the whole ``vigil dev`` process tree
   before and after -> memory per connection), then alerts delivered to all of them:
   p50/p99 over every (client, alert) pair and the fraction delivered; baseline: the
@@ -14,7 +16,9 @@ HTTP by httpx from this process; Prism is measured in process. Prints:
 - Prism: derived points/s through Kafka + Faust (router, evaluator, derived topic)
   for a one-input field (``2 * v``) and a two-input field (``a * b``, inputs on two
   devices, aligned per 1 ms); baseline: ``streams.fields.evaluate`` of the same
-  field on the same points, without Kafka or Faust.
+  field on the same points, without Kafka or Faust. The two-input field is fed
+  100 points per device per batch; a last line shows how many derived points
+  survive batches of 1,000 per device.
 
 Usage: .venv/bin/python bench/bench_streams.py [--quick]
 """
@@ -25,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import resource
 import signal
 import subprocess
@@ -46,6 +51,7 @@ import orjson  # noqa: E402
 from bench.results import peak_rss_mib, percentile, record  # noqa: E402
 from infra.broker import TansuBroker, free_port  # noqa: E402
 from infra.settings import Settings  # noqa: E402
+from streams.fields import MAX_PENDING  # noqa: E402
 
 VIGIL = str(Path(sys.executable).with_name("vigil"))
 SLUG = "vibration.acceleration.rms"
@@ -170,13 +176,14 @@ class Tracker:
         self.changed.set()
 
     async def until(self, check: Callable[[], Any], timeout_s: float) -> Any:
-        """Wait until ``check()`` is truthy; its value, or None on timeout."""
+        """Wait until ``check()`` returns something other than None or False; its
+        value, or None on timeout."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while True:
             self.changed.clear()
             found = check()
-            if found:
+            if found is not None and found is not False:
                 return found
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -248,7 +255,10 @@ class AlertBench:
     async def setup(self) -> None:
         r = await self.http.post(
             "/api/auth/register",
-            json={"email": f"b-{uuid.uuid4().hex[:8]}@example.com", "password": "bench-pass"},
+            json={
+                "email": f"b-{uuid.uuid4().hex[:8]}@example.com",
+                "password": "bench-pass",
+            },
         )
         assert r.status_code == 201, r.text
         self.auth = {"Authorization": f"Bearer {r.json()['tokens']['access_token']}"}
@@ -350,6 +360,23 @@ async def alert_latency(ab: AlertBench, client: SseClient, n: int) -> dict[str, 
     return {"lat": latencies, "timeouts": timeouts, "ingest": baseline}
 
 
+async def spaced_latency(
+    ab: AlertBench, client: SseClient, n: int, gap_s: float
+) -> tuple[list[float], int]:
+    """The same, with a random pause (uniform 0..gap_s) before each post, so posts
+    do not fall in step with the consumers' fetch cycles."""
+    rng = random.Random(7)
+    latencies, timeouts = [], 0
+    for _ in range(n):
+        await asyncio.sleep(rng.uniform(0, gap_s))
+        t0, offset = await ab.fire(EVENT_TIMEOUT_S)
+        if offset is None:
+            timeouts += 1
+        else:
+            latencies.append(client.received[offset] - t0)
+    return latencies, timeouts
+
+
 def _raise_fd_limit(wanted: int) -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < wanted:
@@ -366,7 +393,9 @@ async def fanout(
     https = [
         httpx.AsyncClient(
             base_url=ab.base,
-            limits=httpx.Limits(max_connections=per_http + 10, max_keepalive_connections=0),
+            limits=httpx.Limits(
+                max_connections=per_http + 10, max_keepalive_connections=0
+            ),
             timeout=httpx.Timeout(30.0, read=120.0),
         )
         for _ in range((clients + per_http - 1) // per_http)
@@ -417,7 +446,9 @@ async def fanout(
     }
 
 
-async def dev_part(n_alerts: int, n_clients: int, n_fanout: int) -> list[str]:
+async def dev_part(
+    n_alerts: int, n_spaced: int, n_clients: int, n_fanout: int
+) -> list[str]:
     _raise_fd_limit(n_clients * 2 + 1024)
     lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -437,6 +468,7 @@ async def dev_part(n_alerts: int, n_clients: int, n_fanout: int) -> list[str]:
             warm = await ab.warm_up()
             print(f"  first alert after {warm:.1f} s of warm-up", flush=True)
             r = await alert_latency(ab, one, n_alerts)
+            spaced, spaced_timeouts = await spaced_latency(ab, one, n_spaced, 1.5)
             await one.close()
             await sse_http.aclose()
             lat, ingest = r["lat"], r["ingest"]
@@ -451,6 +483,11 @@ async def dev_part(n_alerts: int, n_clients: int, n_fanout: int) -> list[str]:
                 f"sequential, no rule): {ms(ingest)}",
                 f"Ratio alert latency / ingest round trip at p50: "
                 f"{percentile(lat, 50) / percentile(ingest, 50):.1f}x",
+                f"Alert latency with a random pause (0-1.5 s) before each post "
+                f"({n_spaced} transitions, 1 client): {ms(spaced, 50, 90, 99)}, max "
+                f"{max(spaced) * 1000:.1f} ms, {spaced_timeouts} timeouts; ratio to "
+                f"ingest round trip at p50: "
+                f"{percentile(spaced, 50) / percentile(ingest, 50):.1f}x",
             ]
             print("\n".join(lines), flush=True)
             print(f"opening {n_clients:,} SSE streams ...", flush=True)
@@ -475,8 +512,7 @@ async def dev_part(n_alerts: int, n_clients: int, n_fanout: int) -> list[str]:
                     f"delivery {ms(d)}, max {max(d) * 1000:.1f} ms; delivered "
                     f"{delivered:.2%} of {f['pairs']:,} (client, alert) pairs, "
                     f"{f['lost_alerts']} alerts seen by no client",
-                    f"Baseline, delivery to 1 client (the {n_alerts} above): "
-                    f"{ms(lat)}",
+                    f"Baseline, delivery to 1 client (the {n_alerts} above): {ms(lat)}",
                     f"Ratio fan-out / 1 client at p99: "
                     f"{percentile(d, 99) / base99:.1f}x",
                 ]
@@ -485,6 +521,9 @@ async def dev_part(n_alerts: int, n_clients: int, n_fanout: int) -> list[str]:
             print("\n".join(fan_lines), flush=True)
             lines += fan_lines
             await ab.http.aclose()
+        except BaseException:
+            print(f"--- tail of the vigil dev log ---\n{server.log()}", flush=True)
+            raise
         finally:
             code = server.stop()
             print(f"  vigil dev stopped (exit {code})", flush=True)
@@ -520,7 +559,7 @@ class PrismBench:
         self.org = me.json["user"]["account_id"]
         self.devices: list[str] = []
         self.bindings: list[str] = []
-        for i in range(3):
+        for i in range(5):
             dev = await self.call(
                 "/api/v1/devices/", {"hardware_id": f"PR-{i}", "display_name": f"P{i}"}
             )
@@ -552,6 +591,18 @@ class PrismBench:
             )
         )["id"]
 
+        self.lossy = (
+            await self.call(
+                "/api/v1/prism/fields/",
+                {
+                    "name": "Product, big batches",
+                    "expression": "a * b",
+                    "inputs": {"a": self.bindings[3], "b": self.bindings[4]},
+                    "align_s": 0.001,
+                },
+            )
+        )["id"]
+
     def batch(self, device: int, first_us: int, n: int) -> bytes:
         from schemas.events import MeasurementBatch, encode_batch
 
@@ -573,7 +624,7 @@ class PrismBench:
     def emitted(self) -> int:
         return int(self.platform.prism.emitted)
 
-    async def wait_emitted(self, target: int, stall_s: float = 15.0) -> int:
+    async def wait_emitted(self, target: int, stall_s: float = 10.0) -> int:
         """Wait until ``target`` points were emitted, or nothing moved for stall_s."""
         last, moved = self.emitted, time.monotonic()
         while self.emitted < target:
@@ -623,8 +674,9 @@ class PrismBench:
         seconds = time.perf_counter() - t
         return min(got, expected) / seconds, got, seconds
 
-    def pure(self, field_id: str, devices: tuple[int, ...], per_input: int, size: int
-             ) -> tuple[float, int]:
+    def pure(
+        self, field_id: str, devices: tuple[int, ...], per_input: int, size: int
+    ) -> tuple[float, int]:
         from streams.fields import FieldIndex, FieldState, evaluate
 
         compiled = FieldIndex(self.platform.model.state).fields[field_id]
@@ -701,14 +753,27 @@ async def prism_part(points: int, size: int, pair_size: int) -> list[str]:
                     f"Ratio pipeline / pure evaluation: {rate2 / pure2:.3f}x",
                 ]
                 print("\n".join(lines[-3:]), flush=True)
+
+                per = min(half, 20_000)
+                _, got3, _ = await pb.run((3, 4), per, size, per)
+                _, pure3 = pb.pure(pb.lossy, (3, 4), per, size)
+                lines.append(
+                    f"A second two-input field (a * b, same set-up) fed in batches "
+                    f"of {size:,} per device "
+                    f"({per:,} points per input): {got3:,} of {per:,} derived points "
+                    f"({got3 / per:.1%}); pure evaluation of the same order: "
+                    f"{pure3:,} ({pure3 / per:.1%}) - at most {MAX_PENDING} "
+                    f"pending buckets per field (streams.fields.MAX_PENDING)"
+                )
+                print(lines[-1], flush=True)
     return lines
 
 
 async def main(quick: bool) -> None:
-    n_alerts, n_clients, n_fanout, points = (
-        (50, 100, 10, 20_000) if quick else (200, 1000, 20, 200_000)
+    n_alerts, n_spaced, n_clients, n_fanout, points = (
+        (50, 10, 100, 10, 20_000) if quick else (200, 50, 1000, 20, 200_000)
     )
-    lines = await dev_part(n_alerts, n_clients, n_fanout)
+    lines = await dev_part(n_alerts, n_spaced, n_clients, n_fanout)
     lines += await prism_part(points, 1000, 100)
     lines.append(f"Peak RSS of the benchmark process: {peak_rss_mib():,.0f} MiB")
     print("\n".join(lines))

@@ -12,10 +12,20 @@ from infra.settings import Settings
 
 class VigilWorker(ASGIWorker):  # type: ignore[misc]
     """gunicorn's ASGI worker, but Ctrl-C (SIGINT, and the master's SIGQUIT) also
-    shuts down gracefully: projections flush and the ASGI lifespan shutdown runs."""
+    shuts down gracefully: projections flush and the ASGI lifespan shutdown runs.
+
+    gunicorn waits for open connections before the lifespan shutdown; live SSE
+    streams never finish on their own, so they are ended first (clients reconnect
+    elsewhere with Last-Event-ID)."""
 
     def handle_quit_signal(self) -> None:
         self.handle_exit_signal()
+
+    def handle_exit_signal(self) -> None:
+        super().handle_exit_signal()
+        end_streams = getattr(self.asgi, "end_streams", None)
+        if end_streams is not None:
+            end_streams()
 
 
 class VigilServer(BaseApplication):  # type: ignore[misc]

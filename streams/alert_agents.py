@@ -51,6 +51,7 @@ class Entry:
     partition: int
     topic: str
     fired_at: float | None = None
+    rule: tuple[str, str, str] | None = None  # (name, severity, org) when it fired
 
     def to_json(self) -> dict[str, Any]:
         """The JSON kept in the table."""
@@ -59,15 +60,34 @@ class Entry:
             "p": self.partition,
             "t": self.topic,
             "f": self.fired_at,
+            "r": self.rule,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Entry:
         """Read a table value back."""
-        return cls(alerting.SeriesState(**data["s"]), data["p"], data["t"], data["f"])
+        rule = data.get("r")
+        return cls(
+            alerting.SeriesState(**data["s"]),
+            data["p"],
+            data["t"],
+            data["f"],
+            tuple(rule) if rule else None,  # type: ignore[arg-type]
+        )
+
+    def orphan(self, rule_id: str) -> Watch | None:
+        """A stand-in for the deleted or disabled rule this alert fired under (its
+        condition is never evaluated: it only resolves the alert)."""
+        if self.rule is None:
+            return None
+        name, severity, org_id = self.rule
+        gone = alerting.Rule(
+            rule_id, alerting.Condition("no_data", silence_s=1), severity
+        )
+        return Watch(gone, name, org_id)
 
 
-Update = tuple[str, Entry, list[AlertTransitioned]]
+Update = tuple[str, Entry | None, list[AlertTransitioned]]  # None: forget the key
 
 
 def _when(seconds: float) -> datetime:
@@ -111,7 +131,10 @@ class AlertEvaluator:
                 updates = self._points(message.topic, message.partition, message)
             await self._emit([t for _, _, ts in updates for t in ts])
             for key, entry, _ in updates:
-                self.table[key] = entry.to_json()
+                if entry is not None:
+                    self.table[key] = entry.to_json()
+                elif key in self.table:
+                    del self.table[key]
 
     def _rules(self) -> RuleIndex:
         self.index = current_index(self.index, self.model)
@@ -124,10 +147,12 @@ class AlertEvaluator:
         return Entry.from_json(raw)
 
     def _points(self, topic: str, partition: int, message: Any) -> list[Update]:
+        rules = self._rules()
+        if not rules.by_id:
+            return []  # nothing to evaluate: skip decoding the batch
         batch = decode_or_skip(decode_batch, message.value, message.offset, "batch")
         if batch is None:
             return []
-        rules = self._rules()
         touched: dict[str, tuple[Entry, Watch, list[AlertTransitioned]]] = {}
         base = message.offset * POSITION_STRIDE
         for i, series_id in enumerate(batch.binding_ids):
@@ -184,14 +209,31 @@ class AlertEvaluator:
                 continue
             rule_id, series_id = key.split("|", 1)
             watch = rules.by_id.get(rule_id)
-            if watch is None:
-                continue
             entry = Entry.from_json(raw)
+            if watch is None:
+                updates.append(self._retire(rules, rule_id, series_id, key, entry, now))
+                continue
             entry.state, moves = alerting.tick(watch.rule, entry.state, now)
             if moves:
                 out = self._events(rules, watch, series_id, entry, moves)
                 updates.append((key, entry, out))
         return updates
+
+    def _retire(
+        self,
+        rules: RuleIndex,
+        rule_id: str,
+        series_id: str,
+        key: str,
+        entry: Entry,
+        now: float,
+    ) -> Update:
+        """The rule was deleted or disabled: resolve what it fired, forget the key."""
+        orphan = entry.orphan(rule_id)
+        _, moves = alerting.resolve(entry.state, now)
+        if orphan is None or not moves:
+            return key, None, []
+        return key, None, self._events(rules, orphan, series_id, entry, moves)
 
     def _events(
         self,
@@ -207,6 +249,7 @@ class AlertEvaluator:
         for move in moves:
             if move.status == "active":
                 entry.fired_at = move.at
+                entry.rule = (watch.name, watch.rule.severity, watch.org_id)
             if move.status not in alerting.FIRING and move.status != "resolved":
                 continue  # pending -> ok is not an alert
             out.append(

@@ -7,12 +7,14 @@ import socket
 import faust
 
 from infra.settings import Settings
+from streams.transport import register as register_transport
 
 
 def create_faust_app(settings: Settings, instance: str | None = None) -> faust.App:
     """Build the Faust app (agents register on it in their own modules)."""
+    register_transport()
     brokers = ";".join(
-        f"kafka://{host}" for host in settings.kafka_bootstrap.split(",") if host
+        f"vigil://{host}" for host in settings.kafka_bootstrap.split(",") if host
     )
     return faust.App(
         f"{settings.consumer_group_prefix}-{settings.topic_prefix}streams",

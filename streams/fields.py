@@ -5,9 +5,9 @@ Alignment: a field with one input is evaluated at each of its points. A field wi
 several inputs is evaluated per time bucket of ``align_s`` seconds (default 1 s;
 the output carries the bucket's start time): once every input has a value in a
 bucket, and again whenever a later point changes one of them (each input's last
-value in the bucket counts; the derived point is rewritten, last write wins). At
-most :data:`MAX_PENDING` buckets are kept per field; older incomplete ones are
-dropped.
+value in the bucket counts; the derived point is rewritten, last write wins).
+Buckets are kept while they are within :data:`PENDING_HORIZON_US` of the newest one
+(inputs may lag each other by that much), and never more than :data:`MAX_PENDING`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from projections.entities import Entity, EntityState
 from schemas import quantities
 from streams.prism import ExpressionError, Program, WindowState, compile_expression
 
-MAX_PENDING = 256
+PENDING_HORIZON_US = 600 * 1_000_000
+MAX_PENDING = 20_000
 DEFAULT_ALIGN_S = 1.0
 Point = tuple[str, int, float]  # (variable, timestamp in µs, value)
 
@@ -110,14 +111,16 @@ def current_fields(cache: FieldIndex | None, state: EntityState) -> FieldIndex:
 class FieldState:
     """One field's pending buckets and window buffers (kept in a Faust table)."""
 
-    buckets: dict[int, dict[str, float]] = field(default_factory=dict)
+    buckets: dict[int, dict[str, float]] = field(default_factory=dict)  # open order
     windows: WindowState = field(default_factory=WindowState)
+    newest: int = -(2**62)  # start of the newest bucket seen
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON for the table."""
         return {
             "b": [[ts, values] for ts, values in self.buckets.items()],
             "w": self.windows.to_json(),
+            "n": self.newest,
         }
 
     @classmethod
@@ -126,7 +129,7 @@ class FieldState:
         if not data:
             return cls()
         buckets = {int(ts): dict(values) for ts, values in data["b"]}
-        return cls(buckets, WindowState.from_json(data["w"]))
+        return cls(buckets, WindowState.from_json(data["w"]), int(data["n"]))
 
 
 def evaluate(
@@ -161,8 +164,19 @@ def _align(
     at = ts - ts % compiled.align_us
     bucket = state.buckets.setdefault(at, {})
     bucket[variable] = value
-    while len(state.buckets) > MAX_PENDING:
-        del state.buckets[min(state.buckets)]
+    state.newest = max(state.newest, at)
+    _trim(state.buckets, state.newest)
     if at not in state.buckets or not wanted.issubset(bucket):
         return None
     return at, dict(bucket)
+
+
+def _trim(buckets: dict[int, dict[str, float]], newest: int) -> None:
+    """Drop the earliest-opened buckets while they are beyond the horizon or over
+    the count bound (opening order is time order but for late points: O(1) per
+    point, and a late straggler goes when it reaches the front)."""
+    while buckets:
+        first = next(iter(buckets))
+        if first >= newest - PENDING_HORIZON_US and len(buckets) <= MAX_PENDING:
+            return
+        del buckets[first]

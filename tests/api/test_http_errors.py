@@ -73,6 +73,7 @@ async def test_readyz_is_ready_once_started(
         "clickhouse": "ok",
         "read_model": "ok",
         "projectors": "ok",
+        "streams": "ok",  # Faust runs in this app: partitions assigned
     }
 
 

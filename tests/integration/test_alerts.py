@@ -204,3 +204,13 @@ def test_stream_takes_the_session_cookie_and_refuses_no_credential(
         started = time.monotonic()
         while next(lines) != b": ping":  # heartbeats every VIGIL_SSE_HEARTBEAT_S
             assert time.monotonic() - started < 5
+
+
+def test_deleting_a_rule_resolves_what_it_fired(org: Org) -> None:
+    _, (vib,) = org.device("Pump 8", VIBRATION)
+    rule_id = org.rule(name="Temporary", binding_id=vib, condition="above", threshold=1)
+    org.post(vib, 5.0)
+    (event,) = poll(lambda: of_rule(org, rule_id, status="active"))
+    assert org.call("DELETE", f"/api/v1/alerts/rules/{rule_id}/").status_code == 204
+    (resolved,) = poll(lambda: of_rule(org, rule_id, status="resolved"))
+    assert resolved["event_id"] == event["event_id"]

@@ -109,6 +109,41 @@ def _simulator_feeds_the_explorer(base: str) -> None:
     assert data["series"][0]["label"] == "Pump 1 / Temperature"
 
 
+def _alert_reaches_a_live_stream(base: str, made: dict) -> requests.Response:
+    """Faust inside ``vigil dev``: a breach becomes an SSE event. The stream is left
+    open: shutdown must end it rather than wait for it."""
+    client = MnemosClient.login(base, made["email"], made["password"])
+    auth = {"Authorization": f"Bearer {client.access}"}
+    rule = requests.post(
+        f"{base}/api/v1/alerts/rules/",
+        json={
+            "name": "Hot",
+            "binding_id": made["binding"]["id"],
+            "condition": "above",
+            "threshold": 30,
+        },
+        headers=auth,
+        timeout=30,
+    )
+    assert rule.status_code == 201, rule.text
+    stream = requests.get(
+        f"{base}/api/v1/alerts/stream/", headers=auth, stream=True, timeout=60
+    )
+    lines = stream.iter_lines()
+    token = client.tokens.create(hardware_id="SIM-001", name="alerts")
+    client.ingest(
+        token_raw=token,
+        hardware_id="SIM-001",
+        measurements=[{"binding_id": made["binding"]["id"], "value": 35.0}],
+    )
+    while (line := next(lines)) != b"event: alert":
+        assert not line.startswith(b"event:"), line
+    while not (line := next(lines)).startswith(b"data:"):
+        assert line.startswith(b"id: "), line
+    assert b'"state":"active"' in line
+    return stream
+
+
 def test_vigil_dev_serves_stops_and_restarts(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -118,8 +153,12 @@ def test_vigil_dev_serves_stops_and_restarts(tmp_path: Path) -> None:
         r = httpx.get(f"{base}/nope", timeout=5)
         assert r.status_code == 404 and "error" in r.json()
         made = _reference_examples(base)
+        stream = _alert_reaches_a_live_stream(base, made)
     finally:
+        started = time.monotonic()
         out = _interrupt(first)
+    assert time.monotonic() - started < 20, "an open SSE stream held up shutdown"
+    stream.close()
     assert first.returncode == 0, out
     assert "platform stopped" in out
     assert "vigil: broker stopped" in out

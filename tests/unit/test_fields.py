@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from streams.fields import MAX_PENDING, CompiledField, FieldState, evaluate
+from streams.fields import (
+    MAX_PENDING,
+    PENDING_HORIZON_US,
+    CompiledField,
+    FieldState,
+    evaluate,
+)
 from streams.prism import compile_expression
 
 S = 1_000_000
@@ -44,11 +50,24 @@ def test_one_input_is_evaluated_at_each_point() -> None:
     assert out == [(1, pytest.approx(212.0)), (2, pytest.approx(32.0))]
 
 
-def test_pending_buckets_are_bounded() -> None:
+def test_a_large_batch_of_one_input_still_pairs_with_the_other() -> None:
+    field, state = power(align_s=0.001), FieldState()
+    ms = 1000
+    evaluate(field, state, [("voltage", i * ms, 2.0) for i in range(5000)])
+    out = evaluate(field, state, [("current", i * ms, 3.0) for i in range(5000)])
+    assert len(out) == 5000 and {v for _, v in out} == {6.0}
+
+
+def test_pending_buckets_are_bounded_by_time_and_count() -> None:
     field, state = power(), FieldState()
-    evaluate(field, state, [("voltage", i * S, 1.0) for i in range(MAX_PENDING + 50)])
-    assert len(state.buckets) == MAX_PENDING
-    assert min(state.buckets) == 50 * S
+    evaluate(field, state, [("voltage", i * S, 1.0) for i in range(1000)])
+    assert min(state.buckets) == 1000 * S - 1 * S - PENDING_HORIZON_US
+    fine, fine_state = power(align_s=0.001), FieldState()
+    evaluate(
+        fine, fine_state, [("voltage", i * 1000, 1.0) for i in range(MAX_PENDING + 9)]
+    )
+    assert len(fine_state.buckets) == MAX_PENDING
+    assert min(fine_state.buckets) == 9 * 1000
 
 
 def test_state_survives_a_json_round_trip() -> None:
