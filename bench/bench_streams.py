@@ -16,9 +16,8 @@ HTTP by httpx from this process; Prism is measured in process. Prints:
 - Prism: derived points/s through Kafka + Faust (router, evaluator, derived topic)
   for a one-input field (``2 * v``) and a two-input field (``a * b``, inputs on two
   devices, aligned per 1 ms); baseline: ``streams.fields.evaluate`` of the same
-  field on the same points, without Kafka or Faust. The two-input field is fed
-  100 points per device per batch; a last line shows how many derived points
-  survive batches of 1,000 per device.
+  field on the same points, without Kafka or Faust. Both fields are fed batches of
+  1,000 points per device.
 
 Usage: .venv/bin/python bench/bench_streams.py [--quick]
 """
@@ -51,7 +50,6 @@ import orjson  # noqa: E402
 from bench.results import peak_rss_mib, percentile, record  # noqa: E402
 from infra.broker import TansuBroker, free_port  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from streams.fields import MAX_PENDING  # noqa: E402
 
 VIGIL = str(Path(sys.executable).with_name("vigil"))
 SLUG = "vibration.acceleration.rms"
@@ -591,18 +589,6 @@ class PrismBench:
             )
         )["id"]
 
-        self.lossy = (
-            await self.call(
-                "/api/v1/prism/fields/",
-                {
-                    "name": "Product, big batches",
-                    "expression": "a * b",
-                    "inputs": {"a": self.bindings[3], "b": self.bindings[4]},
-                    "align_s": 0.001,
-                },
-            )
-        )["id"]
-
     def batch(self, device: int, first_us: int, n: int) -> bytes:
         from schemas.events import MeasurementBatch, encode_batch
 
@@ -754,18 +740,6 @@ async def prism_part(points: int, size: int, pair_size: int) -> list[str]:
                 ]
                 print("\n".join(lines[-3:]), flush=True)
 
-                per = min(half, 20_000)
-                _, got3, _ = await pb.run((3, 4), per, size, per)
-                _, pure3 = pb.pure(pb.lossy, (3, 4), per, size)
-                lines.append(
-                    f"A second two-input field (a * b, same set-up) fed in batches "
-                    f"of {size:,} per device "
-                    f"({per:,} points per input): {got3:,} of {per:,} derived points "
-                    f"({got3 / per:.1%}); pure evaluation of the same order: "
-                    f"{pure3:,} ({pure3 / per:.1%}) - at most {MAX_PENDING} "
-                    f"pending buckets per field (streams.fields.MAX_PENDING)"
-                )
-                print(lines[-1], flush=True)
     return lines
 
 
@@ -774,7 +748,7 @@ async def main(quick: bool) -> None:
         (50, 10, 100, 10, 20_000) if quick else (200, 50, 1000, 20, 200_000)
     )
     lines = await dev_part(n_alerts, n_spaced, n_clients, n_fanout)
-    lines += await prism_part(points, 1000, 100)
+    lines += await prism_part(points, 1000, 1000)
     lines.append(f"Peak RSS of the benchmark process: {peak_rss_mib():,.0f} MiB")
     print("\n".join(lines))
     if quick:

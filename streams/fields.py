@@ -3,11 +3,12 @@ different devices are aligned in time, and one field's evaluation state.
 
 Alignment: a field with one input is evaluated at each of its points. A field with
 several inputs is evaluated per time bucket of ``align_s`` seconds (default 1 s;
-the output carries the bucket's start time): once every input has a value in a
-bucket, and again whenever a later point changes one of them (each input's last
-value in the bucket counts; the derived point is rewritten, last write wins).
-Buckets are kept while they are within :data:`PENDING_HORIZON_US` of the newest one
-(inputs may lag each other by that much), and never more than :data:`MAX_PENDING`.
+the output carries the bucket's start time) as soon as every input has a value in
+the bucket (each input's latest value by then); the bucket then starts over, so if
+every input reports in it again, it is evaluated again and the derived point is
+rewritten (last write wins). Incomplete buckets are kept while they are within
+:data:`PENDING_HORIZON_US` of the newest one (inputs may lag each other by that
+much), and never more than :data:`MAX_PENDING`.
 """
 
 from __future__ import annotations
@@ -166,9 +167,9 @@ def _align(
     bucket[variable] = value
     state.newest = max(state.newest, at)
     _trim(state.buckets, state.newest)
-    if at not in state.buckets or not wanted.issubset(bucket):
+    if at not in state.buckets or len(bucket) < len(wanted):
         return None
-    return at, dict(bucket)
+    return at, state.buckets.pop(at)
 
 
 def _trim(buckets: dict[int, dict[str, float]], newest: int) -> None:

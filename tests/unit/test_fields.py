@@ -29,12 +29,13 @@ def test_two_inputs_meet_in_a_bucket() -> None:
     assert out == [(10 * S, 460.0)]
 
 
-def test_a_later_point_in_a_complete_bucket_rewrites_it() -> None:
+def test_a_bucket_starts_over_once_computed() -> None:
     field, state = power(), FieldState()
     evaluate(field, state, [("voltage", 10 * S, 230.0), ("current", 10 * S, 2.0)])
-    assert evaluate(field, state, [("voltage", 10 * S + 500_000, 240.0)]) == [
-        (10 * S, 480.0)
-    ]
+    assert state.buckets == {}
+    assert evaluate(field, state, [("voltage", 10 * S + 500_000, 240.0)]) == []
+    again = evaluate(field, state, [("current", 10 * S + 600_000, 2.0)])
+    assert again == [(10 * S, 480.0)]
 
 
 def test_inputs_in_different_buckets_do_not_combine() -> None:
