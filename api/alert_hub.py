@@ -54,6 +54,7 @@ class Subscriber:
 
     interest: Interest
     queue: asyncio.Queue[Item | None]
+    start: int = -1  # the hub's position when the client subscribed
     overflowed: bool = False
 
 
@@ -87,21 +88,45 @@ class AlertHub:
         self.floor = 0  # every transition from here on is in the ring
         self.ready = asyncio.Event()
         self.closing = False
+        self.failures = 0
         self.moved = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Start reading from the recent end of the topic."""
-        consumer = kafka.consumer(self.settings, fetch_max_wait_ms=5)
-        await consumer.start()
+        consumer = await self._connect()
         tp = TopicPartition(self.topic, 0)
-        consumer.assign([tp])
         end = (await consumer.end_offsets([tp]))[tp]
         self.start_offset = max(0, end - self.recent.maxlen)  # type: ignore[operator]
         consumer.seek(tp, self.start_offset)
         self.floor = self.start_offset
         self.position = self.start_offset - 1
-        self._task = asyncio.create_task(self._run(consumer, end), name="alert-hub")
+        self._task = asyncio.create_task(self._follow(consumer, end), name="alert-hub")
+
+    async def _connect(self) -> kafka.AIOKafkaConsumer:
+        consumer = kafka.consumer(self.settings, fetch_max_wait_ms=5)
+        await consumer.start()
+        consumer.assign([TopicPartition(self.topic, 0)])
+        return consumer
+
+    async def _follow(self, consumer: kafka.AIOKafkaConsumer, end: int) -> None:
+        """Read for as long as the process runs; a failed consumer is replaced and
+        resumes after the last offset read."""
+        delay = 0.5
+        while True:
+            try:
+                await self._run(consumer, end)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the stream must outlive any broker trouble
+                log.exception("alert hub consumer failed; reconnecting")
+                self.failures += 1
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+            with contextlib.suppress(Exception):
+                consumer = await self._connect()
+                consumer.seek(TopicPartition(self.topic, 0), self.position + 1)
+                delay = 0.5
 
     async def stop(self) -> None:
         """Stop reading and end every open stream."""
@@ -155,7 +180,7 @@ class AlertHub:
     def subscribe(self, interest: Interest) -> Subscriber:
         """Register a client; it gets every transition read from now on."""
         limit = max(1, self.settings.sse_client_buffer)
-        sub = Subscriber(interest, asyncio.Queue(maxsize=limit + 1))
+        sub = Subscriber(interest, asyncio.Queue(maxsize=limit + 1), self.position)
         self.subscribers.setdefault(interest.org_id, set()).add(sub)
         if self.closing:
             _offer(sub, None)
@@ -175,6 +200,20 @@ class AlertHub:
         if after + 1 < self.floor:
             return None
         return [item for item in self.recent if item[0] > after]
+
+    async def wait_position(self, offset: int, timeout_s: float) -> bool:
+        """Wait until the hub has read up to ``offset`` (a client may have seen it
+        from a process further ahead)."""
+
+        async def caught_up() -> None:
+            async with self.moved:
+                await self.moved.wait_for(lambda: self.position >= offset)
+
+        try:
+            await asyncio.wait_for(caught_up(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
 
     async def wait_for(self, transition_id: str, timeout_s: float) -> bool:
         """Wait until a transition has been read (for read-your-writes)."""

@@ -139,6 +139,41 @@ class Simulator:
         self.gateway_token = self._call(
             "POST", "/api/v1/ingest/tokens/", token, json={"name": "simulator"}
         )["raw_token"]
+        self._demo_streams(token, site["id"])
+
+    def _demo_streams(self, token: str, site_id: str) -> None:
+        """A site-wide vibration rule (the simulated spikes fire it now and then)
+        and a Prism field, unless the demo account has them already."""
+        rules = self._call("GET", "/api/v1/alerts/rules/", token)["rules"]
+        if not any(r["name"] == "Pump vibration high" for r in rules):
+            self._call(
+                "POST",
+                "/api/v1/alerts/rules/",
+                token,
+                json={
+                    "name": "Pump vibration high",
+                    "target_type": "site_quantity",
+                    "site_id": site_id,
+                    "quantity_slug": "vibration.acceleration.rms",
+                    "condition": "above",
+                    "threshold": 4.0,
+                    "hysteresis": 0.5,
+                    "severity": "critical",
+                },
+            )
+        fields = self._call("GET", "/api/v1/prism/fields/", token)["fields"]
+        if self.fleet and not any(f["name"] == "Pump 1 temperature" for f in fields):
+            temperature = self.fleet[0].bindings[0][0]
+            self._call(
+                "POST",
+                "/api/v1/prism/fields/",
+                token,
+                json={
+                    "name": "Pump 1 temperature",
+                    "expression": 'to(t, "degF")',
+                    "inputs": {"t": temperature},
+                },
+            )
 
     def batch(
         self, device: SimDevice, points: int, now: float, step: float

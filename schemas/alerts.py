@@ -15,9 +15,13 @@ ALERT_COMMANDS_TOPIC = "vigil.alert-commands.v1"
 _NS = uuid.UUID("6b1f0c38-5b8e-4d0f-9a57-8f3c2f0d9a11")
 
 
-def alert_event_id(rule_id: str, series_id: str, alert_seq: int) -> str:
-    """The alert's id: the same for every emission of the same firing."""
-    return str(uuid.uuid5(_NS, f"{rule_id}/{series_id}/{alert_seq}"))
+def alert_event_id(
+    rule_id: str, series_id: str, alert_seq: int, fired_at_us: int
+) -> str:
+    """The alert's id: the same for every emission of the same firing (a replay
+    recomputes the same firing time), new for a later firing even when the
+    series' state was reset."""
+    return str(uuid.uuid5(_NS, f"{rule_id}/{series_id}/{alert_seq}/{fired_at_us}"))
 
 
 def transition_id(event_id: str, status: str) -> str:

@@ -37,6 +37,7 @@ from schemas.alerts import (
 )
 from schemas.events import DERIVED_TOPIC, MEASUREMENTS_TOPIC, NUMBER, decode_batch
 from streams import alerting
+from streams.prism_agents import BACKFILL_SOURCE
 from streams.rules import RuleIndex, Watch, current_index
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class AlertEvaluator:
     def __init__(
         self, app: faust.App, settings: Settings, model: EntityState, producer: Any
     ) -> None:
+        self.app = app
         self.settings = settings
         self.model = model
         self.producer: AsyncProducer = producer
@@ -129,12 +131,17 @@ class AlertEvaluator:
                 updates = self._command(message.partition, message.value)
             else:
                 updates = self._points(message.topic, message.partition, message)
-            await self._emit([t for _, _, ts in updates for t in ts])
+            emitted = [t for _, _, ts in updates for t in ts]
+            await self._emit(emitted)
             for key, entry, _ in updates:
                 if entry is not None:
                     self.table[key] = entry.to_json()
                 elif key in self.table:
                     del self.table[key]
+            if emitted:
+                # Shrink the window in which a crash leaves a sent transition
+                # without its state (a redelivered tick may come after new data).
+                await self.app.producer.flush()
 
     def _rules(self) -> RuleIndex:
         self.index = current_index(self.index, self.model)
@@ -151,8 +158,8 @@ class AlertEvaluator:
         if not rules.by_id:
             return []  # nothing to evaluate: skip decoding the batch
         batch = decode_or_skip(decode_batch, message.value, message.offset, "batch")
-        if batch is None:
-            return []
+        if batch is None or batch.hardware_id == BACKFILL_SOURCE:
+            return []  # undecodable, or history recomputed by a backfill
         touched: dict[str, tuple[Entry, Watch, list[AlertTransitioned]]] = {}
         base = message.offset * POSITION_STRIDE
         for i, series_id in enumerate(batch.binding_ids):
@@ -210,7 +217,7 @@ class AlertEvaluator:
             rule_id, series_id = key.split("|", 1)
             watch = rules.by_id.get(rule_id)
             entry = Entry.from_json(raw)
-            if watch is None:
+            if watch is None or watch not in rules.watching(series_id):
                 updates.append(self._retire(rules, rule_id, series_id, key, entry, now))
                 continue
             entry.state, moves = alerting.tick(watch.rule, entry.state, now)
@@ -228,7 +235,9 @@ class AlertEvaluator:
         entry: Entry,
         now: float,
     ) -> Update:
-        """The rule was deleted or disabled: resolve what it fired, forget the key."""
+        """The rule was deleted or disabled, or no longer targets the series (it
+        was retargeted, the binding deleted, the device moved): resolve what it
+        fired there, forget the key."""
         orphan = entry.orphan(rule_id)
         _, moves = alerting.resolve(entry.state, now)
         if orphan is None or not moves:
@@ -252,10 +261,16 @@ class AlertEvaluator:
                 entry.rule = (watch.name, watch.rule.severity, watch.org_id)
             if move.status not in alerting.FIRING and move.status != "resolved":
                 continue  # pending -> ok is not an alert
+            fired_at = entry.fired_at if entry.fired_at is not None else move.at
+            # An alert keeps the severity it fired with, even if the rule changes.
+            severity = entry.rule[1] if entry.rule else watch.rule.severity
             out.append(
                 AlertTransitioned(
                     event_id=alert_event_id(
-                        watch.rule.rule_id, series_id, move.alert_seq
+                        watch.rule.rule_id,
+                        series_id,
+                        move.alert_seq,
+                        round(fired_at * 1e6),
                     ),
                     org_id=watch.org_id,
                     rule_id=watch.rule.rule_id,
@@ -265,10 +280,10 @@ class AlertEvaluator:
                     device=series.device if series else "",
                     quantity=series.quantity if series else "",
                     quantity_slug=series.quantity_slug if series else None,
-                    severity=watch.rule.severity,
+                    severity=severity,
                     status=move.status,
                     value=move.value,
-                    triggered_at=_when(entry.fired_at or move.at),
+                    triggered_at=_when(fired_at),
                     at=_when(move.at),
                     alert_seq=move.alert_seq,
                     source_partition=entry.partition,

@@ -119,6 +119,7 @@ class SeriesState:
     last_value: float | None = None
     position: int = -1  # source offset of the last observation folded in
     alert_seq: int = 0  # bumps on each firing: names the alert event
+    quiet_since: float | None = None  # a manual resolve restarts the silence clock
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ def observe(
     """Fold a measurement at ``position`` into the state."""
     if position <= state.position:
         return state, []  # re-delivered: already folded
+    if state.last_ts is not None and ts < state.last_ts:
+        return replace(state, position=position), []  # late point: not a change now
     rate = None
     if (
         state.last_ts is not None
@@ -171,6 +174,7 @@ def tick(rule: Rule, state: SeriesState, now: float) -> Result:
         silent_since = state.last_ts
         if silent_since is None or state.status in FIRING:
             return state, []
+        silent_since = max(silent_since, state.quiet_since or silent_since)
         if now - silent_since >= (rule.condition.silence_s or 0):
             seq = state.alert_seq + 1
             fired = replace(
@@ -193,10 +197,10 @@ def acknowledge(state: SeriesState, now: float) -> Result:
 
 
 def resolve(state: SeriesState, now: float) -> Result:
-    """Resolve by hand."""
+    """Resolve by hand (a no-data rule then waits a full silence again)."""
     if state.status not in FIRING:
         return state, []
-    return _recover(state, now, state.last_value)
+    return _recover(replace(state, quiet_since=now), now, state.last_value)
 
 
 def _maybe_fire(rule: Rule, state: SeriesState, now: float) -> Result:

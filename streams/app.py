@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import faust
@@ -32,8 +33,15 @@ def create_faust_app(settings: Settings, instance: str | None = None) -> faust.A
         stream_recovery_delay=0.0,
         # Static membership: a restarted worker takes its partitions back
         # without a rebalance of the whole group.
-        consumer_group_instance_id=instance
-        or f"{socket.gethostname()}-{settings.port}",
+        consumer_group_instance_id=instance or _instance_id(settings),
         worker_redirect_stdouts=False,
         datadir=str(settings.data_dir / "faust"),
     )
+
+
+def _instance_id(settings: Settings) -> str:
+    """A stable id per process (host and port); gunicorn workers share the port,
+    so with several of them each adds its pid (static membership then only spares
+    the rebalance for single-worker processes)."""
+    base = f"{socket.gethostname()}-{settings.port}"
+    return f"{base}-{os.getpid()}" if settings.workers > 1 else base

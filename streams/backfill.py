@@ -4,7 +4,8 @@ ClickHouse), emitting derived points like the live agent does.
 The history is read an hour at a time in timestamp order through the same
 alignment and window code as the live path, starting with empty windows (a windowed
 field's first window-length of output covers less than a full window). Derived
-points overwrite what is stored at the same timestamps (last write wins).
+points overwrite what is stored at the same timestamps (last write wins). They are
+marked as a backfill: alert rules on the field do not re-judge history.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from projections.entities import Entity, EntityState
 from projections.explorer import iso_us
 from schemas.events import DERIVED_TOPIC, encode_derived
 from streams.fields import FieldIndex, FieldState, evaluate
-from streams.prism_agents import derived_batch
+from streams.prism_agents import BACKFILL_SOURCE, derived_batch
 
 log = logging.getLogger(__name__)
 CHUNK_US = 3600 * 1_000_000
@@ -98,7 +99,7 @@ async def _run(job: Backfill, state: EntityState, platform: Platform) -> None:
         out = evaluate(compiled, fold, points)
         for i in range(0, len(out), SEND_POINTS):
             part = out[i : i + SEND_POINTS]
-            batch = derived_batch(entity.org_id, job.field_id, part)
+            batch = derived_batch(entity.org_id, job.field_id, part, BACKFILL_SOURCE)
             await platform.require_producer().send(
                 platform.settings.topic(DERIVED_TOPIC),
                 encode_derived(batch),

@@ -37,15 +37,23 @@ from streams.fields import FieldIndex, FieldState, current_fields, evaluate
 log = logging.getLogger(__name__)
 INPUTS_TOPIC = "vigil.prism-inputs.v1"
 NO_DEVICE = "00000000-0000-0000-0000-000000000000"
+LIVE_SOURCE = "prism"
+BACKFILL_SOURCE = "prism-backfill"  # alert rules skip recomputed history
 
 
-def derived_batch(org_id: str, field_id: str, points: list[tuple[int, float]]) -> Any:
-    """Derived points of one field as a measurement batch."""
+def derived_batch(
+    org_id: str,
+    field_id: str,
+    points: list[tuple[int, float]],
+    source: str = LIVE_SOURCE,
+) -> Any:
+    """Derived points of one field as a measurement batch (``hardware_id`` says
+    whether they are live or a backfill)."""
     n = len(points)
     return MeasurementBatch(
         org_id=org_id,
         device_id=NO_DEVICE,
-        hardware_id="prism",
+        hardware_id=source,
         binding_ids=[field_id] * n,
         timestamps=[ts for ts, _ in points],
         kinds=[NUMBER] * n,

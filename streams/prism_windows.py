@@ -262,10 +262,14 @@ class WindowState:
         self._buffers: dict[Window, _Buffer] = {}
 
     def observe(self, window: Window, ts: float, value: float) -> float | None:
-        """Record a point of the window's variable and return the window's result."""
+        """Record a point of the window's variable and return the window's result
+        (None for a point older than the newest: the window has moved past it, and
+        a redelivered old point must not rewrite its time with today's window)."""
         buffer = self._buffers.get(window)
         if buffer is None:
             buffer = self._buffers[window] = _new_buffer(window)
+        if buffer.ts and ts < buffer.ts[-1]:
+            return None
         if math.isfinite(value) and math.isfinite(ts):
             buffer.add(float(ts), float(value))
         return buffer.result()

@@ -7,12 +7,15 @@ its own: a site rule on two pumps keeps two states and can fire twice.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from projections.entities import Entity, EntityState
 from schemas import quantities
-from streams.alerting import Condition, Rule
+from streams.alerting import Condition, Rule, RuleError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,11 @@ class RuleIndex:
         for entity in state.of_type("alert_rule").values():
             if not entity.state.get("enabled", True):
                 continue
-            watch = compile_rule(entity)
+            try:
+                watch = compile_rule(entity)
+            except (RuleError, KeyError, TypeError):
+                log.warning("alert rule %s cannot be evaluated", entity.entity_id)
+                continue  # checked at create; one bad rule must not stop the rest
             self.by_id[entity.entity_id] = watch
             key = _target_key(entity.state, entity.org_id)
             self.by_target.setdefault(key, []).append(watch)

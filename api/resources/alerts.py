@@ -13,7 +13,7 @@ import falcon
 import falcon.asgi
 import orjson
 
-from api.alert_hub import AlertHub, Interest, Item, drain
+from api.alert_hub import AlertHub, Interest, Item, Subscriber, drain
 from api.auth import principal_of
 from api.common import Services, limit_offset
 from api.validation import ValidationError
@@ -169,9 +169,16 @@ class AlertStream:
             _uuid(req, "device_id"),
         )
         after = self._last_event_id(req)
+        with contextlib.suppress(TimeoutError):  # caught up with the topic first
+            await asyncio.wait_for(self.hub.ready.wait(), 10)
+        if after is not None and not await self.hub.wait_position(after, 5.0):
+            after = None  # past the topic's end: an id from an earlier broker
+        # Subscribed before the headers go out: a client that sees them and then
+        # causes an alert receives it.
+        sub = self.hub.subscribe(interest)
         resp.set_header("Cache-Control", "no-cache")
         resp.set_header("X-Accel-Buffering", "no")
-        resp.sse = self._events(interest, after)
+        resp.sse = self._events(sub, after)
 
     @staticmethod
     def _last_event_id(req: falcon.asgi.Request) -> int | None:
@@ -183,32 +190,36 @@ class AlertStream:
         except ValueError as ex:
             raise ValidationError("Last-Event-ID", "must be an event id") from ex
 
-    async def _missed(self, interest: Interest, after: int) -> list[Item]:
+    async def _missed(self, interest: Interest, after: int) -> tuple[list[Item], bool]:
+        """What the client missed, and whether that is all of it (a replay longer
+        than REPLAY_LIMIT from ClickHouse ends the stream; the client reconnects
+        from the last id it got)."""
         ring = self.hub.replayable(after)
         if ring is not None:
-            return ring
+            return ring, True
         store = self.s.platform.require_store()
         older = await transitions_after(store, interest.org_id, after, REPLAY_LIMIT)
+        if len(older) >= REPLAY_LIMIT:
+            return older, False
         first_in_ring = self.hub.recent[0][0] if self.hub.recent else None
         cut = [i for i in older if first_in_ring is None or i[0] < first_in_ring]
-        return cut + list(self.hub.recent)
+        return cut + list(self.hub.recent), True
 
     async def _events(
-        self, interest: Interest, after: int | None
+        self, sub: Subscriber, after: int | None
     ) -> AsyncIterator[falcon.asgi.SSEvent | None]:
-        with contextlib.suppress(TimeoutError):  # caught up with the topic first
-            await asyncio.wait_for(self.hub.ready.wait(), 10)
-        sub = self.hub.subscribe(interest)
+        interest = sub.interest
         try:
             yield falcon.asgi.SSEvent(comment="connected", retry=2000)
-            if after is not None and after > self.hub.position:
-                after = None  # an id from an earlier broker incarnation: go live
-            sent = self.hub.position if after is None else after
+            sent = sub.start if after is None else after
             if after is not None:
-                for offset, event in await self._missed(interest, after):
+                missed, complete = await self._missed(interest, after)
+                for offset, event in missed:
                     if offset > sent and interest.wants(event):
                         yield _sse(offset, event)
                         sent = offset
+                if not complete:
+                    return
             async for item in drain(sub, self.s.settings.sse_heartbeat_s):
                 if item is None:
                     yield None  # Falcon sends a ": ping" comment

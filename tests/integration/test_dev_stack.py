@@ -107,6 +107,16 @@ def _simulator_feeds_the_explorer(base: str) -> None:
         time.sleep(0.2)
     assert any(v is not None for v in data["series"][0]["values"])
     assert data["series"][0]["label"] == "Pump 1 / Temperature"
+    (field,) = client.request("GET", "/api/v1/prism/fields/")["fields"]
+    for _ in range(50):
+        derived = client.request(
+            "GET", f"/api/v1/prism/{field['id']}/data/", params={"start": "-5m"}
+        )
+        if derived["points"]:
+            break
+        time.sleep(0.2)
+    assert derived["unit"] == "degF" and derived["points"]
+    assert all(55 < p["value"] < 85 for p in derived["points"]), derived  # 13-29 °C
 
 
 def _alert_reaches_a_live_stream(base: str, made: dict) -> requests.Response:

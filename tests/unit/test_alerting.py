@@ -112,3 +112,23 @@ def test_bad_conditions_name_the_field(kwargs: dict, field: str) -> None:
 def test_bad_severity_is_refused() -> None:
     with pytest.raises(RuleError, match="severity"):
         Rule("r", Condition("above", threshold=1), severity="meh")
+
+
+def test_a_manually_resolved_no_data_alert_waits_a_full_silence_again() -> None:
+    rule = Rule("r", Condition("no_data", silence_s=10))
+    state, _ = observe(rule, SeriesState(), 0, 1.0, 0)
+    state, out = tick(rule, state, 11)
+    assert [t.status for t in out] == ["active"]
+    state, out = resolve(state, 12)
+    assert [t.status for t in out] == ["resolved"]
+    assert tick(rule, state, 13)[1] == []  # still silent, but just resolved
+    state, out = tick(rule, state, 22.5)
+    assert [t.status for t in out] == ["active"] and state.alert_seq == 2
+
+
+def test_a_late_point_does_not_flip_the_state() -> None:
+    rule = Rule("r", Condition("above", threshold=4.0))
+    state, _ = observe(rule, SeriesState(), 10, 5.0, 0)
+    assert state.status == "active"
+    late, out = observe(rule, state, 5, 1.0, 1)  # older than what was seen
+    assert out == [] and late.status == "active" and late.position == 1
