@@ -30,6 +30,7 @@ class Principal:
     role: str = "member"
     permissions: frozenset[str] = field(default_factory=frozenset)
     hardware_id: str | None = None  # gateway token scope
+    expires_at: float | None = None  # access-token expiry (epoch s); keys: None
 
     @property
     def can_write(self) -> bool:
@@ -84,7 +85,12 @@ class Authenticator:
         if user is None:
             raise unauthorized("user no longer exists")
         return Principal(
-            "user", user.org_id, user.entity_id, user.entity_id, user.state["role"]
+            "user",
+            user.org_id,
+            user.entity_id,
+            user.entity_id,
+            user.state["role"],
+            expires_at=float(claims["exp"]),
         )
 
     def _from_api_key(self, key: str) -> Principal:
@@ -114,6 +120,16 @@ class Authenticator:
             entity.entity_id,
             hardware_id=entity.state.get("hardware_id"),
         )
+
+
+def still_valid(state: EntityState, who: Principal, now: float) -> bool:
+    """Whether a principal authenticated earlier still holds (for long-lived
+    streams): its credential exists, its user too, and its token has not expired."""
+    if who.expires_at is not None and now >= who.expires_at:
+        return False
+    kinds = {"user": "user", "api_key": "api_key", "gateway": "gateway_token"}
+    credential = state.get(kinds.get(who.kind, who.kind), who.credential_id)
+    return credential is not None and credential.org_id == who.org_id
 
 
 def check_origin(req: falcon.asgi.Request) -> None:

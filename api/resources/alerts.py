@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,7 +15,7 @@ import falcon.asgi
 import orjson
 
 from api.alert_hub import AlertHub, Interest, Item, Subscriber, drain
-from api.auth import principal_of
+from api.auth import Principal, principal_of, still_valid
 from api.common import Services, limit_offset
 from api.validation import ValidationError
 from projections.alerts import list_events, transitions_after
@@ -178,7 +179,7 @@ class AlertStream:
         sub = self.hub.subscribe(interest)
         resp.set_header("Cache-Control", "no-cache")
         resp.set_header("X-Accel-Buffering", "no")
-        resp.sse = self._events(sub, after)
+        resp.sse = self._events(sub, after, who)
 
     @staticmethod
     def _last_event_id(req: falcon.asgi.Request) -> int | None:
@@ -206,7 +207,7 @@ class AlertStream:
         return cut + list(self.hub.recent), True
 
     async def _events(
-        self, sub: Subscriber, after: int | None
+        self, sub: Subscriber, after: int | None, who: Principal
     ) -> AsyncIterator[falcon.asgi.SSEvent | None]:
         interest = sub.interest
         try:
@@ -221,6 +222,8 @@ class AlertStream:
                 if not complete:
                     return
             async for item in drain(sub, self.s.settings.sse_heartbeat_s):
+                if not still_valid(self.s.state, who, time.time()):
+                    return  # revoked or expired: the client must authenticate again
                 if item is None:
                     yield None  # Falcon sends a ": ping" comment
                 elif item[0] > sent:

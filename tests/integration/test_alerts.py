@@ -247,3 +247,21 @@ def test_a_retargeted_rule_lets_go_of_the_old_series(org: Org) -> None:
     assert r.status_code == 200, r.text
     (resolved,) = poll(lambda: of_rule(org, rule_id, status="resolved"))
     assert resolved["event_id"] == event["event_id"]
+
+
+def test_a_stream_ends_when_its_api_key_is_revoked(stack: Stack, org: Org) -> None:
+    made = org.call("POST", "/api/keys", json={"name": "dashboard"})
+    assert made.status_code == 201, made.text
+    key = made.json()["key"]
+    live = requests.get(
+        f"{stack.base}/api/v1/alerts/stream/",
+        headers={"Authorization": f"Bearer {key['full_key']}"},
+        stream=True,
+        timeout=10,
+    )
+    assert live.status_code == 200
+    assert org.call("DELETE", f"/api/keys/{key['id']}").status_code == 200
+    started = time.monotonic()
+    for _ in live.iter_lines():  # ends once the next heartbeat finds the key gone
+        assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 5
