@@ -216,10 +216,16 @@ class AlertEvaluator:
                 continue
             rule_id, series_id = key.split("|", 1)
             watch = rules.by_id.get(rule_id)
-            entry = Entry.from_json(raw)
             if watch is None or watch not in rules.watching(series_id):
+                entry = Entry.from_json(raw)
                 updates.append(self._retire(rules, rule_id, series_id, key, entry, now))
                 continue
+            if (
+                watch.rule.condition.kind != "no_data"
+                and raw["s"]["status"] != "pending"
+            ):
+                continue  # only pending breaches and silences move with the clock
+            entry = Entry.from_json(raw)
             entry.state, moves = alerting.tick(watch.rule, entry.state, now)
             if moves:
                 out = self._events(rules, watch, series_id, entry, moves)
