@@ -91,6 +91,15 @@ class Services:
         """The current time as UTC ISO-8601."""
         return iso(self.clock())
 
+    async def redefine(self, entity: Entity, definition: dict[str, Any]) -> Entity:
+        """Replace an entity's definition, keeping its creation time."""
+        state = {
+            **definition,
+            "created_at": entity.state["created_at"],
+            "updated_at": self.now_iso(),
+        }
+        return await self.entities.update(entity, state)
+
 
 def owned(
     state: EntityState, entity_type: str, entity_id: str, who: Principal

@@ -140,22 +140,19 @@ ALERT_PATHS.update(
                 description=EVENT_NOTE,
             )
         },
-        "/api/v1/alerts/{event_id}/acknowledge/": {
-            "post": op(
-                "Acknowledge an active alert.",
-                "alerts",
-                params=[path("event_id")],
-                errors=("401", "403", "404", "409", "429"),
-                description=ACTION_NOTE,
-            )
-        },
-        "/api/v1/alerts/{event_id}/resolve/": {
-            "post": op(
-                "Resolve an alert by hand.",
-                "alerts",
-                params=[path("event_id")],
-                errors=("401", "403", "404", "409", "429"),
-                description=ACTION_NOTE,
+        **{
+            f"/api/v1/alerts/{{event_id}}/{action}/": {
+                "post": op(
+                    summary,
+                    "alerts",
+                    params=[path("event_id")],
+                    errors=("401", "403", "404", "409", "429"),
+                    description=ACTION_NOTE,
+                )
+            }
+            for action, summary in (
+                ("acknowledge", "Acknowledge an active alert."),
+                ("resolve", "Resolve an alert by hand."),
             )
         },
     }

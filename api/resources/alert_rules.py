@@ -125,13 +125,8 @@ class AlertRule:
         who = principal_of(req)
         rule = owned(self.s.state, "alert_rule", rule_id, who)
         body = Body({**rule.state, **(await body_of(req)).data})
-        state = {
-            **_target(body, self.s, who),
-            **_definition(body),
-            "created_at": rule.state["created_at"],
-            "updated_at": self.s.now_iso(),
-        }
-        resp.media = rule_view(await self.s.entities.update(rule, state))
+        definition = {**_target(body, self.s, who), **_definition(body)}
+        resp.media = rule_view(await self.s.redefine(rule, definition))
 
     on_patch = on_put
 

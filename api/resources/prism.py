@@ -138,12 +138,8 @@ class Field:
         field = owned(self.s.state, "prism_field", field_id, who)
         given = (await body_of(req)).data
         merged = {**field.state, "unit": field.state.get("declared_unit"), **given}
-        state = {
-            **_definition(Body(merged), self.s, who),
-            "created_at": field.state["created_at"],
-            "updated_at": self.s.now_iso(),
-        }
-        resp.media = field_view(await self.s.entities.update(field, state))
+        definition = _definition(Body(merged), self.s, who)
+        resp.media = field_view(await self.s.redefine(field, definition))
 
     on_patch = on_put
 
