@@ -119,6 +119,7 @@ def create_app(
         presence=Presence(settings.online_window_s),
     )
     metrics = Metrics(platform)
+    metrics.watch_hub(services.hub)
     authenticator = Authenticator(platform.model.state, services.tokens, services.usage)
     auth = AuthMiddleware(
         authenticator,

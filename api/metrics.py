@@ -16,6 +16,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from api.alert_hub import AlertHub
 from infra.stack import Platform
 
 
@@ -48,6 +49,23 @@ class Metrics:
             "Rows written by this process's projectors",
             registry=self.registry,
         ).set_function(lambda: sum(p.rows_written for p in platform.projectors))
+
+    def watch_hub(self, hub: AlertHub) -> None:
+        """Gauges of the live alert stream."""
+        for name, text, read in (
+            ("vigil_sse_streams", "Open live alert streams", hub.connections),
+            (
+                "vigil_alert_hub_offset",
+                "Last alerts-topic offset read",
+                lambda: hub.position,
+            ),
+            (
+                "vigil_alert_hub_reconnects",
+                "Times the alert stream's consumer failed and reconnected",
+                lambda: hub.failures,
+            ),
+        ):
+            Gauge(name, text, registry=self.registry).set_function(read)
 
     async def process_request(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response

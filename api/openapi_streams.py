@@ -198,9 +198,9 @@ BACKFILL_NOTE = (
     'Recompute the field over stored raw input history, `{"start", "end"}` '
     "(ISO-8601 or relative like `-7d`; default the last 24 h, at most 366 days). "
     "Runs in the background: 202 with the job; GET shows `status` (running, done, "
-    "failed), `progress` (0-1), `points_read`, `points_written`, `error`. Windows "
-    "start empty at `start`. 409 while one runs for the field. Jobs are kept in the "
-    "API process's memory."
+    "failed), `progress` (0-1), `points_read`, `points_written`, `error`, "
+    "`started_at`, `finished_at`. Windows start empty at `start`. 409 while one "
+    "runs for the field. Jobs are kept in the API process's memory."
 )
 STREAM_PATHS.update(
     {

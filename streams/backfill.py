@@ -67,6 +67,8 @@ class Backfill:
             "points_read": self.points_read,
             "points_written": self.points_written,
             "error": self.error,
+            "started_at": iso_us(int(self.started * 1e6)),
+            "finished_at": iso_us(int(self.finished * 1e6)) if self.finished else None,
         }
 
 

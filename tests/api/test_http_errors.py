@@ -88,6 +88,7 @@ async def test_metrics_are_prometheus_text(
         in r.text
     )
     assert "vigil_entity_offset" in r.text
+    assert "vigil_sse_streams 0.0" in r.text and "vigil_alert_hub_offset" in r.text
 
 
 async def test_openapi_document(client: falcon.testing.ASGIConductor) -> None:
