@@ -16,7 +16,7 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from infra import kafka
 from infra.settings import Settings
@@ -97,19 +97,19 @@ class AlertHub:
         consumer = await self._connect()
         tp = TopicPartition(self.topic, 0)
         end = (await consumer.end_offsets([tp]))[tp]
-        self.start_offset = max(0, end - self.recent.maxlen)  # type: ignore[operator]
+        self.start_offset = max(0, end - (self.recent.maxlen or 1))
         consumer.seek(tp, self.start_offset)
         self.floor = self.start_offset
         self.position = self.start_offset - 1
         self._task = asyncio.create_task(self._follow(consumer, end), name="alert-hub")
 
-    async def _connect(self) -> kafka.AIOKafkaConsumer:
+    async def _connect(self) -> AIOKafkaConsumer:
         consumer = kafka.consumer(self.settings, fetch_max_wait_ms=5)
         await consumer.start()
         consumer.assign([TopicPartition(self.topic, 0)])
         return consumer
 
-    async def _follow(self, consumer: kafka.AIOKafkaConsumer, end: int) -> None:
+    async def _follow(self, consumer: AIOKafkaConsumer, end: int) -> None:
         """Read for as long as the process runs; a failed consumer is replaced and
         resumes after the last offset read."""
         delay = 0.5
@@ -143,7 +143,7 @@ class AlertHub:
             for sub in subs:
                 _offer(sub, None)
 
-    async def _run(self, consumer: kafka.AIOKafkaConsumer, end: int) -> None:
+    async def _run(self, consumer: AIOKafkaConsumer, end: int) -> None:
         try:
             if end <= self.start_offset:
                 self.ready.set()

@@ -76,10 +76,12 @@ class AsyncProducer:
             loop.call_soon_threadsafe(_settle, future, result)
 
         try:
-            where = {} if partition is None else {"partition": partition}
-            self._producer.produce(
-                topic, value=value, key=key, on_delivery=on_delivery, **where
-            )
+            if partition is None:
+                self._producer.produce(topic, value, key, on_delivery=on_delivery)
+            else:
+                self._producer.produce(
+                    topic, value, key, partition, on_delivery=on_delivery
+                )
         except BufferError as ex:
             raise BrokerUnavailable("the producer queue is full") from ex
         return await future

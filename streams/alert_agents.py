@@ -73,7 +73,7 @@ class Entry:
             data["p"],
             data["t"],
             data["f"],
-            tuple(rule) if rule else None,  # type: ignore[arg-type]
+            tuple(rule) if rule else None,
         )
 
     def orphan(self, rule_id: str) -> Watch | None:

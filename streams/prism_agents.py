@@ -74,7 +74,7 @@ class PrismAgents:
         self.index: FieldIndex | None = None
         self.derived_topic = settings.topic(DERIVED_TOPIC)
         self.emitted = 0
-        raw = {
+        raw: dict[str, Any] = {
             "key_type": bytes,
             "value_type": bytes,
             "key_serializer": "raw",

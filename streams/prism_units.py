@@ -41,7 +41,7 @@ _EXPONENT = re.compile(r"\s*-?\d{1,2}(?:\.\d{1,6})?")
 
 def dimensionless() -> pint.Unit:
     """Return the registry's dimensionless unit."""
-    return cast(pint.Unit, units().dimensionless)
+    return units().dimensionless
 
 
 def safe_unit_text(text: str) -> bool:
@@ -75,7 +75,7 @@ def parse_unit(text: str) -> pint.Unit:
     try:
         if not safe_unit_text(stripped):
             raise ValueError(stripped)
-        return cast(pint.Unit, units().Unit(stripped))
+        return units().Unit(stripped)
     except Exception:  # pint raises many types for bad text
         raise ValueError(f"unknown unit '{text}'") from None
 
