@@ -16,10 +16,9 @@ from typing import Any
 import pyarrow as pa
 
 from infra.clickhouse import AsyncStore
-from projections.sink import decode_or_skip
+from projections.sink import MICROS, POSITION, decode_or_skip
 from schemas.alerts import ALERTS_TOPIC, AlertTransitioned, decode_transition
 
-MICROS = pa.timestamp("us", tz="UTC")
 _COLUMNS: list[tuple[str, pa.DataType]] = [
     ("transition_id", pa.string()),
     ("event_id", pa.string()),
@@ -52,9 +51,7 @@ class AlertsProjection:
     schema = pa.schema(
         [
             *_COLUMNS,
-            ("topic_id", pa.string()),
-            ("partition", pa.uint16()),
-            ("offset", pa.uint64()),
+            *POSITION,
         ]
     )
 

@@ -14,7 +14,7 @@ from infra import kafka
 from infra.clickhouse import AsyncStore
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
-from projections.sink import decode_or_skip
+from projections.sink import MICROS, POSITION, decode_or_skip
 from schemas.events import ENTITIES_TOPIC, decode_entity
 
 log = logging.getLogger(__name__)
@@ -28,16 +28,14 @@ class EntityArchive:
     table = "entity_archive"
     schema = pa.schema(
         [
-            ("topic_id", pa.string()),
-            ("partition", pa.uint16()),
-            ("offset", pa.uint64()),
+            *POSITION,
             ("event_id", pa.string()),
             ("entity_type", pa.string()),
             ("entity_id", pa.string()),
             ("org_id", pa.string()),
             ("version", pa.uint64()),
             ("change", pa.string()),
-            ("occurred_at", pa.timestamp("us", tz="UTC")),
+            ("occurred_at", MICROS),
             ("key", pa.string()),
             ("value_b64", pa.string()),
         ]

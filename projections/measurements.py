@@ -7,10 +7,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from projections.sink import decode_or_skip
+from projections.sink import MICROS, POSITION, decode_or_skip
 from schemas.events import DERIVED_TOPIC, MEASUREMENTS_TOPIC, decode_batch
-
-MICROS = pa.timestamp("us", tz="UTC")
 
 
 class MeasurementsProjection:
@@ -30,9 +28,7 @@ class MeasurementsProjection:
             ("text", pa.string()),
             ("quality", pa.uint8()),
             ("received_at", MICROS),
-            ("topic_id", pa.string()),
-            ("partition", pa.uint16()),
-            ("offset", pa.uint64()),
+            *POSITION,
         ]
     )
 

@@ -12,9 +12,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import pyarrow as pa
+
 from schemas import SchemaError
 
 Columns = Mapping[str, Sequence[Any]]
+MICROS = pa.timestamp("us", tz="UTC")
+# Every projected table ends with its rows' source position (see projector.py).
+POSITION: list[tuple[str, pa.DataType]] = [
+    ("topic_id", pa.string()),
+    ("partition", pa.uint16()),
+    ("offset", pa.uint64()),
+]
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
