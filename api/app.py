@@ -15,15 +15,15 @@ import orjson
 
 from api import errors
 from api.auth import Authenticator, AuthMiddleware
+from api.body_limits import BodyLimit, RequireJson
 from api.common import Presence, Services
 from api.health import Health, Ready
 from api.identity import Tokens
-from api.limits import BodyLimit, RequireJson
 from api.metrics import Metrics
-from api.openapi import HEALTH_PATHS, OpenApi, build_document
-from api.openapi_paths import API_PATHS
-from api.openapi_streams import STREAM_PATHS
-from api.ratelimit import RateLimiter
+from api.openapi.core_paths import API_PATHS
+from api.openapi.document import HEALTH_PATHS, OpenApi, build_document
+from api.openapi.stream_paths import STREAM_PATHS
+from api.rate_limit import RateLimiter
 from api.routes import add_routes
 from api.usage import KeyUsage
 from infra.settings import Settings

@@ -11,7 +11,7 @@ import falcon
 import falcon.asgi
 
 from api.identity import InvalidToken, Tokens, sha256
-from api.ratelimit import RateLimiter, retry_after
+from api.rate_limit import RateLimiter, retry_after
 from api.usage import KeyUsage
 from projections.entities import EntityState
 

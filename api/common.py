@@ -13,15 +13,15 @@ import falcon.asgi
 from api.alert_hub import AlertHub
 from api.auth import Principal
 from api.identity import Tokens, iso
+from api.paging import limit_offset, page
 from api.usage import KeyUsage
-from api.validation import Body, parse_int
+from api.validation import Body
 from infra.settings import Settings
 from infra.stack import Platform
 from projections.entities import Entity, EntityState
-from projections.entitylog import EntityLog
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
+__all__ = ["limit_offset", "page"]
+from projections.entitylog import EntityLog
 
 
 def utc_now() -> datetime:
@@ -118,29 +118,6 @@ async def body_of(req: falcon.asgi.Request) -> Body:
     if media is None:
         raise falcon.HTTPBadRequest(description="a JSON body is required")
     return Body(media)
-
-
-def limit_offset(req: falcon.asgi.Request) -> tuple[int, int]:
-    """The ``limit`` (1-1000, default 100) and ``offset`` query parameters."""
-    limit = parse_int(
-        "limit", req.get_param("limit") or str(DEFAULT_LIMIT), 1, MAX_LIMIT
-    )
-    return limit, parse_int("offset", req.get_param("offset") or "0", 0, 10**9)
-
-
-def page(
-    req: falcon.asgi.Request,
-    items: Iterable[Any],
-    view: Callable[[Any], Any] = lambda item: item,
-) -> dict[str, Any]:
-    """``{"count", "results"}`` of one limit/offset page; ``view`` renders only the
-    items on the page."""
-    rows = list(items)
-    limit, offset = limit_offset(req)
-    return {
-        "count": len(rows),
-        "results": [view(r) for r in rows[offset : offset + limit]],
-    }
 
 
 def by_creation(entities: Iterable[Entity]) -> list[Entity]:

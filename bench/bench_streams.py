@@ -15,7 +15,7 @@ HTTP by httpx from this process; Prism is measured in process. Prints:
   same delivery to the single client above;
 - Prism: derived points/s through Kafka + Faust (router, evaluator, derived topic)
   for a one-input field (``2 * v``) and a two-input field (``a * b``, inputs on two
-  devices, aligned per 1 ms); baseline: ``streams.fields.evaluate`` of the same
+  devices, aligned per 1 ms); baseline: ``streams.prism.alignment.evaluate`` of the same
   field on the same points, without Kafka or Faust. Both fields are fed batches of
   1,000 points per device.
 
@@ -663,7 +663,7 @@ class PrismBench:
     def pure(
         self, field_id: str, devices: tuple[int, ...], per_input: int, size: int
     ) -> tuple[float, int]:
-        from streams.fields import FieldIndex, FieldState, evaluate
+        from streams.prism.alignment import FieldIndex, FieldState, evaluate
 
         compiled = FieldIndex(self.platform.model.state).fields[field_id]
         by_binding = {b: v for v, b in compiled.inputs.items()}
@@ -720,7 +720,8 @@ async def prism_part(points: int, size: int, pair_size: int) -> list[str]:
                     f"{size:,} -> Kafka -> Faust router + evaluator -> derived topic: "
                     f"{rate1:,.0f} derived points/s ({got1:,} of {points:,} derived "
                     f"in {s1:.1f} s)",
-                    f"Baseline, streams.fields.evaluate of the same field and points "
+                    f"Baseline, streams.prism.alignment.evaluate of the same field and "
+                    f"points "
                     f"(no Kafka, no Faust): {pure1:,.0f} points/s",
                     f"Ratio pipeline / pure evaluation: {rate1 / pure1:.3f}x",
                 ]
@@ -734,7 +735,8 @@ async def prism_part(points: int, size: int, pair_size: int) -> list[str]:
                     f"per 1 ms), {half:,} points per input in batches of "
                     f"{pair_size:,} per device, devices taking turns: {rate2:,.0f} "
                     f"derived points/s ({got2:,} of {half:,} derived in {s2:.1f} s)",
-                    f"Baseline, streams.fields.evaluate of the same field and points: "
+                    f"Baseline, streams.prism.alignment.evaluate of the same field and "
+                    f"points: "
                     f"{pure2:,.0f} derived points/s ({pure_out:,} derived)",
                     f"Ratio pipeline / pure evaluation: {rate2 / pure2:.3f}x",
                 ]

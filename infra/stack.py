@@ -78,7 +78,7 @@ class Platform:
     async def _start_faust(self) -> None:
         from streams.alert_agents import AlertEvaluator
         from streams.app import create_faust_app
-        from streams.prism_agents import PrismAgents
+        from streams.prism.agents import PrismAgents
 
         self.faust = create_faust_app(self.settings)
         self.evaluator = AlertEvaluator(

@@ -37,7 +37,7 @@ from schemas.alerts import (
 )
 from schemas.events import DERIVED_TOPIC, MEASUREMENTS_TOPIC, NUMBER, decode_batch
 from streams import alerting
-from streams.prism_agents import BACKFILL_SOURCE
+from streams.prism.agents import BACKFILL_SOURCE
 from streams.rules import RuleIndex, Watch, current_index
 
 log = logging.getLogger(__name__)

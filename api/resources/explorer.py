@@ -10,7 +10,7 @@ import falcon.asgi
 from api.auth import Principal, principal_of
 from api.common import Services
 from api.identity import iso
-from api.measurements import to_micros
+from api.ingest_parse import to_micros
 from api.resources.devices import owned_device
 from api.validation import ValidationError, parse_int
 from projections.explorer import BadQuery, assemble, iso_us, parse_time, plan

@@ -10,7 +10,7 @@ import falcon.asgi
 from api.auth import Principal, principal_of
 from api.common import Services, body_of
 from api.idempotency import IdempotencyCache
-from api.measurements import Columns, validate
+from api.ingest_parse import Columns, validate
 from api.resources.devices import hardware_key
 from api.validation import ValidationError
 from projections.entities import Entity

@@ -11,14 +11,14 @@ import falcon.asgi
 
 from api.auth import Principal, principal_of
 from api.common import Services, body_of, by_creation, owned
-from api.measurements import to_micros
+from api.ingest_parse import to_micros
 from api.resources.explorer import query_series
 from api.validation import Body, ValidationError
 from projections.entities import Entity
 from projections.explorer import BadQuery, parse_time
-from streams.backfill import MAX_RANGE_US, Backfill, run_backfill
-from streams.fields import binding_unit
-from streams.prism import ExpressionError, compile_expression
+from streams.prism.alignment import binding_unit
+from streams.prism.backfill import MAX_RANGE_US, Backfill, run_backfill
+from streams.prism.expression import ExpressionError, compile_expression
 
 MAX_INPUTS = 16
 

@@ -8,8 +8,8 @@ import falcon
 import falcon.asgi
 import orjson
 
+from api.body_limits import BodyLimit
 from api.errors import install
-from api.limits import BodyLimit
 
 
 class Echo:

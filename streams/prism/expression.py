@@ -29,7 +29,7 @@ works on plain floats, each variable in its own unit:
   1 (``V*A`` is ``W``); else pint's compact symbol; ``dimensionless`` for none.
 
 Windowed operators (``mavg rate integral wmin wmax``; semantics in
-:mod:`streams.prism_windows`) take an input variable and a duration (``"30s"``,
+:mod:`streams.prism.windows`) take an input variable and a duration (``"30s"``,
 ``"5m"``, ``"1h"``, ``"1d"`` or seconds, up to 7 days). ``rate`` is in the variable's
 (delta) unit per second, ``integral`` in that unit times seconds.
 
@@ -38,9 +38,9 @@ overflow, a non-finite input or result, or a window without enough points gives 
 
 Layout: this module parses the text, walks the whitelisted AST (syntax, names,
 function arity, window arguments) and holds :class:`Program`;
-:mod:`streams.prism_nodes` builds the unit-checked float closures,
-:mod:`streams.prism_units` wraps pint (guarded unit parsing, affine maps, unit names)
-and :mod:`streams.prism_windows` keeps the window buffers.
+:mod:`streams.prism.nodes` builds the unit-checked float closures,
+:mod:`streams.prism.units` wraps pint (guarded unit parsing, affine maps, unit names)
+and :mod:`streams.prism.windows` keeps the window buffers.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from typing import cast
 
 import pint
 
-from streams.prism_nodes import (
+from streams.prism.nodes import (
     DIMENSIONLESS_FUNCTIONS,
     KEEP_UNIT_FUNCTIONS,
     ExpressionError,
@@ -64,8 +64,8 @@ from streams.prism_nodes import (
     affine_fn,
     const_node,
 )
-from streams.prism_units import affine
-from streams.prism_windows import WINDOW_OPS, Window, WindowState, parse_duration
+from streams.prism.units import affine
+from streams.prism.windows import WINDOW_OPS, Window, WindowState, parse_duration
 
 __all__ = [
     "FUNCTIONS",

@@ -1,6 +1,6 @@
 """Evaluator nodes of Prism computed fields: float closures built with unit checks.
 
-The AST walk of :mod:`streams.prism` hands every operand it has compiled to a
+The AST walk of :mod:`streams.prism.expression` hands every operand it has compiled to a
 :class:`NodeBuilder`, which applies the unit rules documented there and returns a
 :class:`Node`:
 
@@ -9,14 +9,14 @@ The AST walk of :mod:`streams.prism` hands every operand it has compiled to a
   and whether it is a *bare* number (which takes the unit it is combined with);
 * :func:`make_node` folds a node whose operands are all constants; a fold that fails
   numerically is kept as a closure, so it fails at run time, where it gives None;
-* unit conversions are affine maps computed once (:func:`streams.prism_units.affine`),
+* unit conversions are affine maps computed once (:func:`streams.prism.units.affine`),
   so ``+ -`` across units and offset units cost one multiply-add at run time; binary
   operators and conversions raise OverflowError on a non-finite result;
-* units in messages and in :attr:`streams.prism.Program.unit` are named as the caller
-  spelled them, else by :func:`streams.prism_units.symbol`.
+* units in messages and in :attr:`streams.prism.expression.Program.unit` are named
+  as the caller spelled them, else by :func:`streams.prism.units.symbol`.
 
 :class:`ExpressionError` lives here because the builder raises it; it is part of the
-public API of :mod:`streams.prism`.
+public API of :mod:`streams.prism.expression`.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ import pint
 
 from schemas.quantities import units
 from streams import StreamsError
-from streams.prism_units import affine, delta, dimensionless, is_offset, parse_unit
-from streams.prism_units import symbol as unit_symbol
+from streams.prism.units import affine, delta, dimensionless, is_offset, parse_unit
+from streams.prism.units import symbol as unit_symbol
 
 Fn = Callable[[Mapping[str, float], Sequence[float]], float]
 _isfinite = math.isfinite

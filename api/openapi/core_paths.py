@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.openapi import error_response
+from api.openapi.document import error_response
 
 Doc = dict[str, Any]
 OBJ: Doc = {"type": "object"}

@@ -19,8 +19,8 @@ from infra.stack import Platform
 from projections.entities import Entity, EntityState
 from projections.explorer import iso_us
 from schemas.events import DERIVED_TOPIC, encode_derived
-from streams.fields import FieldIndex, FieldState, evaluate
-from streams.prism_agents import BACKFILL_SOURCE, derived_batch
+from streams.prism.agents import BACKFILL_SOURCE, derived_batch
+from streams.prism.alignment import FieldIndex, FieldState, evaluate
 
 log = logging.getLogger(__name__)
 CHUNK_US = 3600 * 1_000_000

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from streams.fields import (
+from streams.prism.alignment import (
     MAX_PENDING,
     PENDING_HORIZON_US,
     CompiledField,
     FieldState,
     evaluate,
 )
-from streams.prism import compile_expression
+from streams.prism.expression import compile_expression
 
 S = 1_000_000
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.openapi_paths import PAGE, Doc, edits, obj, op, path, q
+from api.openapi.core_paths import PAGE, Doc, edits, obj, op, path, q
 
 RULE = obj(
     ["name", "condition"],

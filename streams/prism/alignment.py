@@ -19,7 +19,12 @@ from typing import Any
 
 from projections.entities import Entity, EntityState
 from schemas import quantities
-from streams.prism import ExpressionError, Program, WindowState, compile_expression
+from streams.prism.expression import (
+    ExpressionError,
+    Program,
+    WindowState,
+    compile_expression,
+)
 
 PENDING_HORIZON_US = 600 * 1_000_000
 MAX_PENDING = 20_000

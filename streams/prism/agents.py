@@ -3,11 +3,12 @@
 ``prism-router`` reads measurement batches (partitioned by device) and sends each
 field its input points on ``vigil.prism-inputs.v1``, keyed by field id, so a field
 whose inputs sit on several devices is evaluated in one place. ``prism-evaluator``
-keeps each field's :class:`~streams.fields.FieldState` in a table keyed by field id
-and emits derived points on ``vigil.derived.v1`` as measurement batches (the same
-shape, projected into the same table, so a field id works wherever a binding id
-does). The derived batch is acknowledged by Kafka before the table write; a
-redelivery re-emits the same points, which overwrite themselves (last write wins).
+keeps each field's :class:`~streams.prism.alignment.FieldState` in a table keyed
+by field id and emits derived points on ``vigil.derived.v1`` as measurement
+batches (the same shape, projected into the same table, so a field id works
+wherever a binding id does). The derived batch is acknowledged by Kafka before
+the table write; a redelivery re-emits the same points, which overwrite
+themselves (last write wins).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from schemas.events import (
     decode_batch,
     encode_derived,
 )
-from streams.fields import FieldIndex, FieldState, current_fields, evaluate
+from streams.prism.alignment import FieldIndex, FieldState, current_fields, evaluate
 
 log = logging.getLogger(__name__)
 INPUTS_TOPIC = "vigil.prism-inputs.v1"

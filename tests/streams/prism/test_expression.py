@@ -8,8 +8,8 @@ import pytest
 
 from schemas.quantities import catalog
 from streams import StreamsError
-from streams.prism import ExpressionError, Program, compile_expression
-from streams.prism_windows import (
+from streams.prism.expression import ExpressionError, Program, compile_expression
+from streams.prism.windows import (
     MAX_POINTS,
     Window,
     WindowState,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from api.measurements import to_micros, validate
+from api.ingest_parse import to_micros, validate
 
 NOW = datetime(2026, 4, 13, 12, 0, tzinfo=UTC)
 ACTIVE = {"b1", "b2"}

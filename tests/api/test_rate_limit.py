@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from api.ratelimit import RateLimiter, retry_after
+from api.rate_limit import RateLimiter, retry_after
 
 
 class Clock:

@@ -1,0 +1,1 @@
+"""The OpenAPI document: builder and the path items of each area."""

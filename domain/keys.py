@@ -1,0 +1,28 @@
+"""Unique keys: what at most one live entity may claim (decided by log order)."""
+
+from __future__ import annotations
+
+
+def email_key(email: str) -> str:
+    """A user's email address (case-insensitive)."""
+    return f"user.email:{email.lower()}"
+
+
+def hardware_key(org_id: str, hardware_id: str) -> str:
+    """A hardware id within an org."""
+    return f"device.hw:{org_id}:{hardware_id}"
+
+
+def channel_key(device_id: str, channel: int) -> str:
+    """A channel on a device."""
+    return f"binding.channel:{device_id}:{channel}"
+
+
+def api_key_hash_key(digest: str) -> str:
+    """The SHA-256 of an API key."""
+    return f"api_key.hash:{digest}"
+
+
+def gateway_token_hash_key(digest: str) -> str:
+    """The SHA-256 of a gateway token."""
+    return f"gateway_token.hash:{digest}"

@@ -1,0 +1,1 @@
+"""Prism computed fields: expression engine, windows, alignment, agents, backfill."""
