@@ -14,21 +14,26 @@ import falcon.media
 import orjson
 
 from api import errors
+from api.alert_hub import AlertHub
 from api.auth import Authenticator, AuthMiddleware
 from api.body_limits import BodyLimit, RequireJson
-from api.common import Presence, Services
+from api.entities import EntityAccess
 from api.health import Health, Ready
 from api.identity import Tokens
 from api.metrics import Metrics
 from api.openapi.core_paths import API_PATHS
 from api.openapi.document import HEALTH_PATHS, OpenApi, build_document
 from api.openapi.stream_paths import STREAM_PATHS
+from api.presence import Presence
 from api.rate_limit import RateLimiter
-from api.routes import add_routes
+from api.routes import Parts, add_routes
 from api.usage import KeyUsage
+from domain.clock import Clock, IdGenerator, utc_now
+from domain.clock import new_id as domain_new_id
 from infra.settings import Settings
 from infra.stack import Platform
 from projections.telemetry import last_seen
+from streams.prism.backfill import BackfillJobs
 
 log = logging.getLogger(__name__)
 
@@ -36,36 +41,34 @@ log = logging.getLogger(__name__)
 class Lifespan:
     """Start the platform before the first request; stop it at shutdown."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, platform: Platform, parts: Parts) -> None:
+        self.platform = platform
+        self.parts = parts
+        self._presence: asyncio.Task[None] | None = None
 
     async def process_startup(self, scope: Any, event: Any) -> None:
-        platform = self.services.platform
-        await platform.start()
-        await self.services.hub.start()
-        self.services.usage.start(self.services.entities, platform.model.state)
+        await self.platform.start()
+        await self.parts.hub.start()
+        self.parts.usage.start()
         self._presence = asyncio.create_task(self._refresh_presence(), name="presence")
 
     async def _refresh_presence(self) -> None:
         """Devices seen by other API nodes: reload last-seen times every 2 s."""
-        store = self.services.platform.require_store()
         while True:
             try:
-                self.services.presence.merge(await last_seen(store))
+                self.parts.presence.merge(await last_seen(self.parts.store))
             except Exception:  # ClickHouse busy or down: try again next round
                 log.warning("could not refresh device presence", exc_info=True)
             await asyncio.sleep(2.0)
 
     async def process_shutdown(self, scope: Any, event: Any) -> None:
-        platform = self.services.platform
-        task = getattr(self, "_presence", None)
-        if task is not None:
-            task.cancel()
+        if self._presence is not None:
+            self._presence.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.services.hub.stop()
-        await self.services.usage.stop(platform.entities, platform.model.state)
-        await platform.stop()
+                await self._presence
+        await self.parts.hub.stop()
+        await self.parts.usage.stop()
+        await self.platform.stop()
 
 
 def jwt_secret(settings: Settings) -> str:
@@ -90,44 +93,65 @@ def _json_handler() -> falcon.media.JSONHandler:
 class VigilApp:
     """The ASGI callable: the Falcon app behind the body-size limit."""
 
-    def __init__(self, falcon_app: falcon.asgi.App, platform: Platform, limit: int):
+    def __init__(
+        self, falcon_app: falcon.asgi.App, platform: Platform, parts: Parts
+    ) -> None:
         self.falcon = falcon_app
         self.platform = platform
-        self.services: Services | None = None
-        self._asgi = BodyLimit(falcon_app, limit)
+        self.parts = parts
+        self._asgi = BodyLimit(falcon_app, parts.settings.max_body_bytes)
 
     def end_streams(self) -> None:
         """End every live SSE stream (at shutdown)."""
-        if self.services is not None:
-            self.services.hub.end_streams()
+        self.parts.hub.end_streams()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self._asgi(scope, receive, send)
 
 
+def build_parts(
+    settings: Settings, platform: Platform, clock: Clock, new_id: IdGenerator
+) -> Parts:
+    """Build every dependency a resource may be given, once."""
+    entities = EntityAccess(platform.model.state, platform.entities, clock, new_id)
+    return Parts(
+        settings=settings,
+        entities=entities,
+        store=platform.store,
+        producer=platform.producer,
+        hub=AlertHub(settings),
+        tokens=Tokens(jwt_secret(settings)),
+        usage=KeyUsage(entities),
+        presence=Presence(settings.online_window_s, clock),
+        jobs=BackfillJobs(
+            platform.model.state, platform.store, platform.producer, settings
+        ),
+        clock=clock,
+    )
+
+
 def create_app(
-    settings: Settings | None = None, platform: Platform | None = None
+    settings: Settings | None = None,
+    platform: Platform | None = None,
+    clock: Clock = utc_now,
+    new_id: IdGenerator = domain_new_id,
 ) -> VigilApp:
     """Build the app; the platform starts with the ASGI lifespan."""
     settings = settings or Settings.from_env()
     platform = platform or Platform(settings)
-    services = Services(
-        settings,
-        platform,
-        Tokens(jwt_secret(settings)),
-        KeyUsage(),
-        presence=Presence(settings.online_window_s),
-    )
+    parts = build_parts(settings, platform, clock, new_id)
     metrics = Metrics(platform)
-    metrics.watch_hub(services.hub)
-    authenticator = Authenticator(platform.model.state, services.tokens, services.usage)
+    metrics.watch_hub(parts.hub)
+    authenticator = Authenticator(platform.model.state, parts.tokens, parts.usage)
     auth = AuthMiddleware(
         authenticator,
         RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
         RateLimiter(settings.auth_rate_limit_per_s, settings.auth_rate_limit_burst),
         RateLimiter(settings.ingest_rate_limit_per_s, settings.ingest_rate_limit_burst),
     )
-    app = falcon.asgi.App(middleware=[Lifespan(services), metrics, RequireJson(), auth])
+    app = falcon.asgi.App(
+        middleware=[Lifespan(platform, parts), metrics, RequireJson(), auth]
+    )
     handler = _json_handler()
     app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler
@@ -139,7 +163,5 @@ def create_app(
         "/api/openapi.json",
         OpenApi(build_document([HEALTH_PATHS, API_PATHS, STREAM_PATHS])),
     )
-    add_routes(app, services)
-    vigil = VigilApp(app, platform, settings.max_body_bytes)
-    vigil.services = services
-    return vigil
+    add_routes(app, parts)
+    return VigilApp(app, platform, parts)

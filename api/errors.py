@@ -8,10 +8,10 @@ from typing import Any
 import falcon
 import falcon.asgi
 
-from api.validation import ValidationError
+from domain.errors import Conflict, Invalid, NotFound, Unauthorized
 from infra.clickhouse import StoreError
 from infra.kafka import BrokerUnavailable
-from projections.entitylog import EntityConflict, WriteNotVisible
+from projections.entitylog import WriteNotVisible
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_S = "2"
@@ -30,6 +30,22 @@ def serialize_error(
     body: dict[str, Any] = {"error": message}
     resp.media = body
     resp.content_type = falcon.MEDIA_JSON
+
+
+async def on_not_found(
+    req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
+) -> None:
+    """Missing, or in another org (the same answer): 404."""
+    raise falcon.HTTPNotFound(description=str(ex)) from ex
+
+
+async def on_unauthorized(
+    req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
+) -> None:
+    """A credential or password not accepted: 401 with a Bearer challenge."""
+    raise falcon.HTTPUnauthorized(
+        description=str(ex), challenges=["Bearer"]
+    ) from ex
 
 
 async def on_conflict(
@@ -67,7 +83,7 @@ async def on_invalid(
     req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
 ) -> None:
     """A missing or invalid field: 400 naming it."""
-    assert isinstance(ex, ValidationError)  # noqa: S101 - registered for it
+    assert isinstance(ex, Invalid)  # noqa: S101 - registered for it
     resp.status = falcon.HTTP_400
     resp.media = {"error": str(ex), "field": ex.field}
 
@@ -76,8 +92,10 @@ def install(app: falcon.asgi.App) -> None:
     """Register the serializer and the handlers, most general first."""
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, on_unexpected)
-    app.add_error_handler(EntityConflict, on_conflict)
+    app.add_error_handler(NotFound, on_not_found)
+    app.add_error_handler(Unauthorized, on_unauthorized)
+    app.add_error_handler(Conflict, on_conflict)
     app.add_error_handler(BrokerUnavailable, on_unavailable)
     app.add_error_handler(WriteNotVisible, on_unavailable)
     app.add_error_handler(StoreError, on_unavailable)
-    app.add_error_handler(ValidationError, on_invalid)
+    app.add_error_handler(Invalid, on_invalid)

@@ -1,12 +1,15 @@
-"""Every route of the API, in one table."""
+"""Every route of the API, in one table, each resource given exactly what it uses."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import falcon.asgi
 
-from api.common import Services
+from api.alert_hub import AlertHub
+from api.entities import EntityAccess
+from api.identity import Tokens
+from api.presence import Presence
 from api.resources import (
     alert_rules,
     alerts,
@@ -21,64 +24,124 @@ from api.resources import (
     schema_registry,
     sites,
 )
+from api.usage import KeyUsage
+from domain.clock import Clock
+from infra.clickhouse import AsyncStore
+from infra.kafka import AsyncProducer
+from infra.settings import Settings
+from streams.prism.backfill import BackfillJobs
 
 
-def add_routes(app: falcon.asgi.App, services: Services) -> None:
-    """Mount every resource."""
-    sessions = auth.Sessions(services)
-    table: list[tuple[str, object]] = [
+@dataclass(frozen=True)
+class Parts:
+    """What create_app built, for the route table to hand out piece by piece."""
+
+    settings: Settings
+    entities: EntityAccess
+    store: AsyncStore
+    producer: AsyncProducer
+    hub: AlertHub
+    tokens: Tokens
+    usage: KeyUsage
+    presence: Presence
+    jobs: BackfillJobs
+    clock: Clock
+
+
+Table = list[tuple[str, object]]
+
+
+def _identity(p: Parts) -> Table:
+    sessions = auth.Sessions(p.entities, p.tokens)
+    return [
         ("/api/auth/register", auth.Register(sessions)),
         ("/api/auth/login", auth.Login(sessions)),
         ("/api/auth/refresh", auth.Refresh(sessions)),
-        ("/api/auth/me", auth.Me(services)),
+        ("/api/auth/me", auth.Me(p.entities.state)),
         ("/api/v1/auth/login/", auth.PlatformLogin(sessions)),
         ("/api/v1/auth/token/refresh/", auth.PlatformRefresh(sessions)),
-        ("/api/keys", keys.Keys(services)),
-        ("/api/keys/{key_id}", keys.Key(services)),
-        ("/api/v1/ingest/tokens/", keys.GatewayTokens(services)),
-        ("/api/v1/ingest/tokens/{token_id}/", keys.GatewayToken(services)),
-        ("/api/v1/sites/", sites.Sites(services)),
-        ("/api/v1/sites/{site_id}/", sites.Site(services)),
-        ("/api/v1/devices/", devices.Devices(services)),
-        ("/api/v1/devices/{device_id}/", devices.Device(services)),
-        ("/api/v1/devices/{device_id}/bindings/", bindings.Bindings(services)),
-        (
-            "/api/v1/devices/{device_id}/bindings/{binding_id}/",
-            bindings.Binding(services),
-        ),
-        ("/api/v1/devices/{device_id}/peripherals/", bindings.Peripherals(services)),
-        ("/api/v1/ingest/", ingest.Ingest(services)),
-        ("/api/v1/explorer/query/", explorer.Explorer(services)),
-        ("/api/v1/devices/{device_id}/latest/", explorer.Latest(services)),
-        ("/api/v1/alerts/", alerts.Alerts(services)),
-        ("/api/v1/alerts/stream/", alerts.AlertStream(services, services.hub)),
-        ("/api/v1/alerts/{event_id}/", alerts.Alert(services)),
-        (
-            "/api/v1/alerts/{event_id}/acknowledge/",
-            alerts.AlertAction(services, services.hub, "acknowledge"),
-        ),
-        (
-            "/api/v1/alerts/{event_id}/resolve/",
-            alerts.AlertAction(services, services.hub, "resolve"),
-        ),
-        ("/api/v1/alerts/rules/", alert_rules.AlertRules(services)),
-        ("/api/v1/alerts/rules/{rule_id}/", alert_rules.AlertRule(services)),
+        ("/api/keys", keys.Keys(p.entities, p.usage)),
+        ("/api/keys/{key_id}", keys.Key(p.entities)),
+        ("/api/v1/ingest/tokens/", keys.GatewayTokens(p.entities)),
+        ("/api/v1/ingest/tokens/{token_id}/", keys.GatewayToken(p.entities)),
+    ]
+
+
+def _registry(p: Parts) -> Table:
+    device_path = "/api/v1/devices/{device_id}"
+    return [
+        ("/api/v1/sites/", sites.Sites(p.entities)),
+        ("/api/v1/sites/{site_id}/", sites.Site(p.entities)),
+        ("/api/v1/devices/", devices.Devices(p.entities, p.presence)),
+        (f"{device_path}/", devices.Device(p.entities, p.presence)),
+        (f"{device_path}/bindings/", bindings.Bindings(p.entities)),
+        (f"{device_path}/bindings/{{binding_id}}/", bindings.Binding(p.entities)),
+        (f"{device_path}/peripherals/", bindings.Peripherals(p.entities)),
         ("/api/v1/quantities/canonical/", catalog.Quantities()),
         ("/api/v1/quantities/canonical/{slug}/", catalog.QuantityDetail()),
         ("/api/v1/pdp/types/", catalog.PeripheralTypes()),
         ("/api/v1/pdp/types/{pdp_type_id}/", catalog.PeripheralType()),
         ("/api/v1/pdp/catalog/export/", catalog.CatalogExport()),
     ]
-    jobs: dict[str, Any] = {}
-    table += [
-        ("/api/v1/prism/fields/", prism.Fields(services, jobs)),
-        ("/api/v1/prism/fields/{field_id}/", prism.Field(services, jobs)),
+
+
+def _telemetry(p: Parts) -> Table:
+    state = p.entities.state
+    return [
         (
-            "/api/v1/prism/fields/{field_id}/backfill/",
-            prism.FieldBackfill(services, jobs),
+            "/api/v1/ingest/",
+            ingest.Ingest(state, p.producer, p.presence, p.clock, p.settings),
         ),
-        ("/api/v1/prism/{field_id}/data/", prism.FieldData(services)),
+        (
+            "/api/v1/explorer/query/",
+            explorer.Explorer(state, p.store, p.clock, p.settings),
+        ),
+        ("/api/v1/devices/{device_id}/latest/", explorer.Latest(p.entities, p.store)),
     ]
-    table += schema_registry.routes(services.settings)
+
+
+def _alerts(p: Parts) -> Table:
+    def action(kind: str) -> alerts.AlertAction:
+        return alerts.AlertAction(
+            p.store, p.producer, p.hub, p.clock, p.settings, kind
+        )
+
+    return [
+        ("/api/v1/alerts/", alerts.Alerts(p.store, p.hub)),
+        (
+            "/api/v1/alerts/stream/",
+            alerts.AlertStream(p.entities.state, p.store, p.hub, p.settings),
+        ),
+        ("/api/v1/alerts/{event_id}/", alerts.Alert(p.store, p.hub)),
+        ("/api/v1/alerts/{event_id}/acknowledge/", action("acknowledge")),
+        ("/api/v1/alerts/{event_id}/resolve/", action("resolve")),
+        ("/api/v1/alerts/rules/", alert_rules.AlertRules(p.entities)),
+        ("/api/v1/alerts/rules/{rule_id}/", alert_rules.AlertRule(p.entities)),
+    ]
+
+
+def _prism(p: Parts) -> Table:
+    fields = "/api/v1/prism/fields"
+    return [
+        (f"{fields}/", prism.Fields(p.entities, p.jobs)),
+        (f"{fields}/{{field_id}}/", prism.Field(p.entities, p.jobs)),
+        (f"{fields}/{{field_id}}/backfill/", prism.FieldBackfill(p.entities, p.jobs)),
+        (
+            "/api/v1/prism/{field_id}/data/",
+            prism.FieldData(p.entities, p.store, p.clock),
+        ),
+    ]
+
+
+def add_routes(app: falcon.asgi.App, parts: Parts) -> None:
+    """Mount every resource."""
+    table = [
+        *_identity(parts),
+        *_registry(parts),
+        *_telemetry(parts),
+        *_alerts(parts),
+        *_prism(parts),
+        *schema_registry.routes(parts.settings),
+    ]
     for path, resource in table:
         app.add_route(path, resource)

@@ -8,17 +8,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from api import ApiError
+from domain.errors import Invalid
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class ValidationError(ApiError):
+class ValidationError(ApiError, Invalid):
     """A field is missing or invalid: answered 400 naming the field."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        Invalid.__init__(self, field, message)
 
 
 class Body:

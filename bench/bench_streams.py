@@ -537,7 +537,7 @@ class PrismBench:
     def __init__(self, api: falcon.testing.ASGIConductor, app: Any) -> None:
         self.api, self.app = api, app
         self.platform = app.platform
-        self.producer = self.platform.require_producer()
+        self.producer = self.platform.producer
         from schemas.events import MEASUREMENTS_TOPIC
 
         self.topic = self.platform.settings.topic(MEASUREMENTS_TOPIC)

@@ -50,7 +50,7 @@ class Bench:
     def __init__(self, api: falcon.testing.ASGIConductor, app: Any) -> None:
         self.api = api
         self.app = app
-        self.store = app.platform.require_store()
+        self.store = app.platform.store
 
     async def setup(self, bindings: int) -> None:
         r = await self.api.simulate_post(

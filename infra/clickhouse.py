@@ -87,12 +87,31 @@ def open_store(settings: Settings) -> ClickHouseStore:
 
 
 class AsyncStore:
-    """Run a store's blocking calls in worker threads, off the event loop."""
+    """Run a store's blocking calls in worker threads, off the event loop.
 
-    def __init__(self, store: ClickHouseStore, threads: int = 4) -> None:
-        self.sync = store
-        self.database = store.database
+    The composition root builds it before the engine is open (:meth:`attach`);
+    until then every call raises :class:`StoreError` (answered 503).
+    """
+
+    def __init__(
+        self, store: ClickHouseStore | None = None, threads: int = 4, database: str = ""
+    ) -> None:
+        self._store = store
+        self.database = store.database if store is not None else database
+        self._threads = threads
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="clickhouse")
+
+    def attach(self, store: ClickHouseStore) -> None:
+        """Use ``store`` from now on."""
+        self._store = store
+        self.database = store.database
+
+    @property
+    def sync(self) -> ClickHouseStore:
+        """The blocking store (raises :class:`StoreError` before :meth:`attach`)."""
+        if self._store is None:
+            raise StoreError("ClickHouse is not open yet")
+        return self._store
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
@@ -125,4 +144,5 @@ class AsyncStore:
     def close(self) -> None:
         """Stop the worker threads and close the store."""
         self._pool.shutdown(wait=True)
-        self.sync.close()
+        if self._store is not None:
+            self._store.close()

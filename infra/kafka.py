@@ -32,7 +32,7 @@ class AsyncProducer:
     """confluent-kafka's idempotent producer (``acks=all``) awaited from asyncio."""
 
     def __init__(self, settings: Settings, **extra: Any) -> None:
-        config = {
+        self._config = {
             "bootstrap.servers": settings.kafka_bootstrap,
             "enable.idempotence": True,
             "acks": "all",
@@ -42,16 +42,29 @@ class AsyncProducer:
             "log_level": 3,
             **extra,
         }
-        self._producer = Producer(config)
+        self._producer: Producer | None = None
         self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
+
+    def open(self) -> None:
+        """Connect (the composition root builds producers before the broker runs)."""
+        if self._producer is not None:
+            return
+        self._producer = Producer(self._config)
         self._poller = threading.Thread(
             target=self._poll, name="kafka-poll", daemon=True
         )
         self._poller.start()
 
+    def _client(self) -> Producer:
+        if self._producer is None:
+            raise BrokerUnavailable("the producer is not started yet")
+        return self._producer
+
     def _poll(self) -> None:
+        producer = self._client()
         while not self._stop.is_set():
-            self._producer.poll(0.05)
+            producer.poll(0.05)
 
     async def send(
         self,
@@ -75,11 +88,12 @@ class AsyncProducer:
                 result = Delivered(msg.topic(), msg.partition(), msg.offset())
             loop.call_soon_threadsafe(_settle, future, result)
 
+        producer = self._client()
         try:
             if partition is None:
-                self._producer.produce(topic, value, key, on_delivery=on_delivery)
+                producer.produce(topic, value, key, on_delivery=on_delivery)
             else:
-                self._producer.produce(
+                producer.produce(
                     topic, value, key, partition, on_delivery=on_delivery
                 )
         except BufferError as ex:
@@ -89,17 +103,18 @@ class AsyncProducer:
     def ping(self, timeout: float = 2.0) -> None:
         """Ask the cluster for metadata over this producer's connections (raises if
         it does not answer)."""
-        self._producer.list_topics(timeout=timeout)
+        self._client().list_topics(timeout=timeout)
 
     def flush(self, timeout: float = 10.0) -> int:
         """Wait for outstanding messages; return how many are still undelivered."""
-        return int(self._producer.flush(timeout))
+        return int(self._client().flush(timeout)) if self._producer else 0
 
     def close(self) -> None:
         """Flush what is queued and stop the poll thread."""
         self.flush()
         self._stop.set()
-        self._poller.join(timeout=2)
+        if self._poller is not None:
+            self._poller.join(timeout=2)
 
 
 def _settle(

@@ -32,10 +32,11 @@ class Platform:
     def __init__(self, settings: Settings, start_timeout_s: float = 120.0) -> None:
         self.settings = settings
         self.start_timeout_s = start_timeout_s
-        self.store: AsyncStore | None = None
-        self.producer: AsyncProducer | None = None
+        # Built now, opened in start(): the API is composed before the platform runs.
+        self.store = AsyncStore(database=settings.clickhouse_database)
+        self.producer = AsyncProducer(settings)
         self.model = EntityReadModel(settings)
-        self.entities: EntityLog | None = None
+        self.entities = EntityLog(settings, self.producer, self.model)
         self.projectors: list[Projector] = []
         self.faust: Any = None
         self.evaluator: Any = None
@@ -48,16 +49,15 @@ class Platform:
         t0 = time.monotonic()
         s = self.settings
         await asyncio.to_thread(ensure_topics, s, TOPICS)
-        self.store = AsyncStore(await asyncio.to_thread(open_store, s))
+        self.store.attach(await asyncio.to_thread(open_store, s))
         applied = await asyncio.to_thread(migrate, self.store.sync)
         if applied:
             log.info("applied %s migration(s)", len(applied))
         await asyncio.to_thread(apply_retention, self.store.sync, s.retention_days())
-        self.producer = AsyncProducer(s)
+        self.producer.open()
         self.rehydrated = await rehydrate(s, self.store, self.producer)
         await self.model.start()
         await self.model.wait_caught_up(self.start_timeout_s)
-        self.entities = EntityLog(s, self.producer, self.model)
         if s.projectors_enabled:
             await self._start_projectors()
         if s.faust_enabled:
@@ -66,7 +66,6 @@ class Platform:
         log.info("platform started in %.1fs", time.monotonic() - t0)
 
     async def _start_projectors(self) -> None:
-        assert self.store is not None  # noqa: S101 - opened in start()
         self.projectors = [
             Projector(self.settings, self.store, EntityArchive()),
             Projector(self.settings, self.store, MeasurementsProjection()),
@@ -82,11 +81,9 @@ class Platform:
 
         self.faust = create_faust_app(self.settings)
         self.evaluator = AlertEvaluator(
-            self.faust, self.settings, self.model.state, self.require_producer()
+            self.faust, self.settings, self.model.state, self.producer
         )
-        self.prism = PrismAgents(
-            self.faust, self.settings, self.model.state, self.require_producer()
-        )
+        self.prism = PrismAgents(self.faust, self.settings, self.model.state, self.producer)
         await self.faust.start()
 
     async def stop(self) -> None:
@@ -99,10 +96,8 @@ class Platform:
         for projector in self.projectors:
             await projector.stop()
         await self.model.stop()
-        if self.producer is not None:
-            await asyncio.to_thread(self.producer.close)
-        if self.store is not None:
-            await asyncio.to_thread(self.store.close)
+        await asyncio.to_thread(self.producer.close)
+        await asyncio.to_thread(self.store.close)
         log.info("platform stopped")
 
     async def _drain_archive(self, timeout_s: float = 15.0) -> None:
@@ -119,18 +114,6 @@ class Platform:
                 log.warning("entity archive still behind the log at shutdown")
                 return
             await asyncio.sleep(0.05)
-
-    def require_store(self) -> AsyncStore:
-        """The ClickHouse store (the platform must have started)."""
-        if self.store is None:
-            raise RuntimeError("platform not started")
-        return self.store
-
-    def require_producer(self) -> AsyncProducer:
-        """The producer (the platform must have started)."""
-        if self.producer is None:
-            raise RuntimeError("platform not started")
-        return self.producer
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency's state: ``ok`` or what is wrong."""
@@ -154,7 +137,7 @@ class Platform:
         return "ok"
 
     async def _check_broker(self) -> str:
-        if self.producer is None:
+        if not self.started:
             return "not started"
         try:
             await asyncio.to_thread(self.producer.ping)
@@ -163,7 +146,7 @@ class Platform:
         return "ok"
 
     async def _check_clickhouse(self) -> str:
-        if self.store is None:
+        if not self.started:
             return "not started"
         try:
             await asyncio.wait_for(self.store.query("SELECT 1"), 5)

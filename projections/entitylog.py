@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
+from domain.entity import Entity, EntityChanged
+from domain.errors import Conflict
+from domain.readmodel import Outcome
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
 from projections import ProjectionError
-from projections.entities import Entity, Outcome
 from projections.readmodel import EntityReadModel
-from schemas.events import ENTITIES_TOPIC, EntityChanged, encode_entity
+from schemas.events import ENTITIES_TOPIC, encode_entity
 
 
-class EntityConflict(ProjectionError):
+class EntityConflict(Conflict):
     """The log rejected a write: a unique key was taken, or the entity moved on."""
 
     def __init__(self, outcome: Outcome) -> None:
@@ -53,77 +54,15 @@ class EntityLog:
         except TimeoutError as ex:
             raise WriteNotVisible(f"event {event.event_id} not visible yet") from ex
 
-    async def _commit(self, event: EntityChanged) -> Entity | None:
-        outcome = await self.append(event)
-        if not outcome.applied:
-            raise EntityConflict(outcome)
-        return self.model.state.get(event.entity_type, event.entity_id)
-
-    async def create(
-        self,
-        entity_type: str,
-        org_id: str,
-        state: dict[str, Any],
-        unique_keys: tuple[str, ...] = (),
-        entity_id: str | None = None,
-        actor: str | None = None,
-    ) -> Entity:
-        """Create an entity; raise :class:`EntityConflict` if log order says no."""
-        entity_id = entity_id or str(uuid.uuid4())
-        event = EntityChanged(
-            entity_type,
-            entity_id,
-            org_id,
-            1,
-            "created",
-            state,
-            unique_keys,
-            _now(),
-            actor,
-        )
-        entity = await self._commit(event)
-        assert entity is not None  # noqa: S101 - applied creates are live
-        return entity
-
-    async def update(
-        self,
-        entity: Entity,
-        state: dict[str, Any],
-        unique_keys: tuple[str, ...] | None = None,
-        actor: str | None = None,
-    ) -> Entity:
-        """Replace an entity's state; stale versions and taken keys are conflicts."""
-        keys = self.model.state.held.get((entity.entity_type, entity.entity_id), ())
-        event = EntityChanged(
-            entity.entity_type,
-            entity.entity_id,
-            entity.org_id,
-            entity.version + 1,
-            "updated",
-            state,
-            keys if unique_keys is None else unique_keys,
-            _now(),
-            actor,
-        )
-        updated = await self._commit(event)
-        assert updated is not None  # noqa: S101 - applied updates are live
-        return updated
-
-    async def delete(self, entity: Entity, actor: str | None = None) -> None:
-        """Delete an entity, releasing its unique keys."""
-        event = EntityChanged(
-            entity.entity_type,
-            entity.entity_id,
-            entity.org_id,
-            entity.version + 1,
-            "deleted",
-            None,
-            (),
-            _now(),
-            actor,
-        )
-        await self._commit(event)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+    async def write(self, events: Sequence[EntityChanged]) -> list[Entity[Any] | None]:
+        """Append ``events`` in order, each once the one before it was folded; the
+        entity after each (None once deleted). The first rejected event raises
+        :class:`EntityConflict` and the rest are not written."""
+        after: list[Entity[Any] | None] = []
+        for event in events:
+            outcome = await self.append(event)
+            if not outcome.applied:
+                raise EntityConflict(outcome)
+            found = self.model.state.by_type.get(event.entity_type, {})
+            after.append(found.get(event.entity_id))
+        return after

@@ -8,9 +8,9 @@ import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from domain.readmodel import EntityState, Outcome, evolve
 from infra import kafka
 from infra.settings import Settings
-from projections.entities import EntityState, Outcome, evolve
 from schemas import SchemaError
 from schemas.events import ENTITIES_TOPIC, decode_entity
 

@@ -1,38 +1,30 @@
-"""Domain events as frozen dataclasses, and mappers to and from their Avro records."""
+"""Mappers between domain events and their Avro records (and the measurement batch)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
 
-import orjson
+import msgspec
 
-from schemas import codec
+from domain.entity import EntityChanged, EntityStateBase, EntityType
+from domain.states import STATE_TYPES
+from schemas import SchemaError, codec
 from schemas.registry import latest_for
 
 ENTITIES_TOPIC = "vigil.entities.v1"
 MEASUREMENTS_TOPIC = "vigil.measurements.v1"
 DERIVED_TOPIC = "vigil.derived.v1"
 NUMBER, TEXT, OBJECT = 0, 1, 2
-Change = Literal["created", "updated", "deleted"]
 
 
-@dataclass(frozen=True)
-class EntityChanged:
-    """An entity's full state after a change (state is ``None`` once deleted)."""
+def _state_json(state: EntityStateBase) -> str:
+    return msgspec.json.encode(state).decode()
 
-    entity_type: str
-    entity_id: str
-    org_id: str
-    version: int
-    change: Change
-    state: dict[str, Any] | None
-    unique_keys: tuple[str, ...] = ()
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    actor: str | None = None
-    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+def _state_of(entity_type: EntityType, text: str) -> EntityStateBase:
+    return msgspec.json.decode(text, type=STATE_TYPES[entity_type])
 
 
 def encode_entity(event: EntityChanged) -> bytes:
@@ -44,7 +36,7 @@ def encode_entity(event: EntityChanged) -> bytes:
         "org_id": event.org_id,
         "version": event.version,
         "change": event.change,
-        "state": None if event.state is None else orjson.dumps(event.state).decode(),
+        "state": None if event.state is None else _state_json(event.state),
         "unique_keys": list(event.unique_keys),
         "occurred_at": event.occurred_at,
         "actor": event.actor,
@@ -55,13 +47,18 @@ def encode_entity(event: EntityChanged) -> bytes:
 def decode_entity(data: bytes) -> EntityChanged:
     """Read an entity event from its wire bytes (any published schema version)."""
     _, r = codec.decode(data)
+    try:
+        entity_type = EntityType(r["entity_type"])
+        state = None if r["state"] is None else _state_of(entity_type, r["state"])
+    except (ValueError, msgspec.ValidationError, msgspec.DecodeError) as ex:
+        raise SchemaError(f"entity event {r['event_id']}: {ex}") from ex
     return EntityChanged(
-        entity_type=r["entity_type"],
+        entity_type=entity_type,
         entity_id=r["entity_id"],
         org_id=r["org_id"],
         version=r["version"],
         change=r["change"],
-        state=None if r["state"] is None else orjson.loads(r["state"]),
+        state=state,
         unique_keys=tuple(r["unique_keys"]),
         occurred_at=r["occurred_at"],
         actor=r["actor"],

@@ -10,13 +10,18 @@ marked as a backfill: alert rules on the field do not re-judge history.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.stack import Platform
-from projections.entities import Entity, EntityState
+from domain.entity import Entity
+from domain.readmodel import EntityState
+from domain.states import PrismField
+from infra.clickhouse import AsyncStore
+from infra.kafka import AsyncProducer
+from infra.settings import Settings
 from projections.explorer import iso_us
 from schemas.events import DERIVED_TOPIC, encode_derived
 from streams.prism.agents import BACKFILL_SOURCE, derived_batch
@@ -72,10 +77,44 @@ class Backfill:
         }
 
 
-async def run_backfill(job: Backfill, state: EntityState, platform: Platform) -> None:
+class BackfillJobs:
+    """The backfill runs of this process, by field id, and what they need."""
+
+    def __init__(
+        self,
+        state: EntityState,
+        store: AsyncStore,
+        producer: AsyncProducer,
+        settings: Settings,
+    ) -> None:
+        self.state = state
+        self.store = store
+        self.producer = producer
+        self.topic = settings.topic(DERIVED_TOPIC)
+        self.jobs: dict[str, Backfill] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def get(self, field_id: str) -> Backfill | None:
+        """The latest run for a field, or None."""
+        return self.jobs.get(field_id)
+
+    def running(self, field_id: str) -> bool:
+        """Whether a run for this field is still going."""
+        job = self.jobs.get(field_id)
+        return job is not None and job.status == "running"
+
+    def start(self, job: Backfill) -> None:
+        """Run ``job`` in the background (its progress is on the job)."""
+        self.jobs[job.field_id] = job
+        task = asyncio.create_task(run_backfill(job, self))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+async def run_backfill(job: Backfill, jobs: BackfillJobs) -> None:
     """Run ``job`` to the end, recording progress and any failure on it."""
     try:
-        await _run(job, state, platform)
+        await _run(job, jobs)
         job.status = "done"
     except Exception as ex:  # the failure is reported on the job, not raised
         log.exception("backfill of field %s failed", job.field_id)
@@ -83,11 +122,11 @@ async def run_backfill(job: Backfill, state: EntityState, platform: Platform) ->
     job.finished = time.time()
 
 
-async def _run(job: Backfill, state: EntityState, platform: Platform) -> None:
-    entity = state.get("prism_field", job.field_id)
+async def _run(job: Backfill, jobs: BackfillJobs) -> None:
+    entity = jobs.state.get(PrismField, job.field_id)
     if entity is None:
         raise LookupError("the field was deleted")
-    compiled = FieldIndex(state).fields.get(job.field_id)
+    compiled = FieldIndex(jobs.state).fields.get(job.field_id)
     if compiled is None:
         raise LookupError("an input binding of the field is gone")
     variables: dict[str, list[str]] = {}
@@ -95,30 +134,27 @@ async def _run(job: Backfill, state: EntityState, platform: Platform) -> None:
         variables.setdefault(binding_id, []).append(variable)
     fold = FieldState()
     for chunk_start in range(job.start_us, job.end_us, CHUNK_US):
-        rows = await _history(platform, entity, variables, chunk_start, job)
+        rows = await _history(jobs.store, entity, variables, chunk_start, job)
         job.points_read += len(rows)
         points = [(v, ts, value) for b, ts, value in rows for v in variables[b]]
         out = evaluate(compiled, fold, points)
         for i in range(0, len(out), SEND_POINTS):
             part = out[i : i + SEND_POINTS]
             batch = derived_batch(entity.org_id, job.field_id, part, BACKFILL_SOURCE)
-            await platform.require_producer().send(
-                platform.settings.topic(DERIVED_TOPIC),
-                encode_derived(batch),
-                key=job.field_id.encode(),
+            await jobs.producer.send(
+                jobs.topic, encode_derived(batch), key=job.field_id.encode()
             )
             job.points_written += len(part)
         job.chunks_done += 1
 
 
 async def _history(
-    platform: Platform,
-    entity: Entity,
+    store: AsyncStore,
+    entity: Entity[PrismField],
     variables: dict[str, list[str]],
     chunk_start: int,
     job: Backfill,
 ) -> list[tuple[str, int, float]]:
-    store = platform.require_store()
     result = await store.query(
         _HISTORY.format(db=store.database),
         {

@@ -52,10 +52,10 @@ async def test_transitions_fold_into_alerts_and_replay_without_repeats(
     ]
     topic = platform.settings.topic(ALERTS_TOPIC)
     for event in sequence:
-        await platform.require_producer().send(
+        await platform.producer.send(
             topic, encode_transition(event), key=event.event_id.encode()
         )
-    store = platform.require_store()
+    store = platform.store
     for _ in range(100):
         alerts = await list_events(store, "org-a")
         if len(alerts) == 2 and alerts[-1]["status"] == "resolved":

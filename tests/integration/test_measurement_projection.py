@@ -33,13 +33,13 @@ async def send_batches(
             [""] * 10,
             [0] * 10,
         )
-        await platform.require_producer().send(
+        await platform.producer.send(
             topic, encode_batch(batch), f"d{i % 7}".encode()
         )
 
 
 async def counts(platform: Platform, binding: str) -> tuple[int, int]:
-    store = platform.require_store()
+    store = platform.store
     rows = await store.query(
         f"SELECT count(), uniqExact(ts) FROM {store.database}.measurements "
         "WHERE binding_id = {b:UUID}",
@@ -70,7 +70,7 @@ async def test_killed_projector_resumes_without_loss_or_duplicates(
     platform.projectors.remove(old)
     fresh = Projector(
         replace(platform.settings, consumer_group_prefix=unique("g")),
-        platform.require_store(),
+        platform.store,
         MeasurementsProjection(),
     )
     await fresh.start()

@@ -1,0 +1,65 @@
+"""What a resource of configuration entities uses: the read model, the entity log
+writer, the clock and the id generator (each injected, so tests swap them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from api.auth import Principal
+from domain.clock import Clock, IdGenerator
+from domain.entity import Entity, EntityChanged, EntityStateBase
+from domain.errors import NotFound
+from domain.isotime import iso
+from domain.readmodel import EntityState
+
+S = TypeVar("S", bound=EntityStateBase)
+
+
+class EntityWriter(Protocol):
+    """Appends entity events and returns once the read model folded them."""
+
+    async def write(
+        self, events: Sequence[EntityChanged]
+    ) -> list[Entity[Any] | None]:
+        """Append in order; the entity after each; a rejected event raises."""
+
+
+@dataclass(frozen=True)
+class EntityAccess:
+    """Read, decide with, and write configuration entities."""
+
+    state: EntityState
+    writer: EntityWriter
+    clock: Clock
+    new_id: IdGenerator
+
+    def now(self) -> datetime:
+        """The current time (UTC)."""
+        return self.clock()
+
+    def now_iso(self) -> str:
+        """The current time as ISO-8601 with ``Z``."""
+        return iso(self.clock())
+
+    def own(self, kind: type[S], entity_id: str, who: Principal) -> Entity[S]:
+        """The caller's entity of this state class; 404 alike for missing and
+        foreign."""
+        entity = self.state.owned(kind, entity_id, who.org_id)
+        if entity is None:
+            label = kind.entity_type.value.replace("_", " ")
+            raise NotFound(f"{label} {entity_id} not found")
+        return entity
+
+    async def write(self, events: Sequence[EntityChanged]) -> list[Entity[Any] | None]:
+        """Append decided events (see :class:`EntityWriter`)."""
+        return await self.writer.write(events)
+
+    async def write_one(self, event: EntityChanged, kind: type[S]) -> Entity[S]:
+        """Append one create or update and return the entity it leaves."""
+        (after,) = await self.writer.write([event])
+        if after is None or not isinstance(after.state, kind):
+            raise NotFound(f"{event.entity_type.value} {event.entity_id} is gone")
+        return after
