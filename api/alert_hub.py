@@ -10,15 +10,18 @@ falls that far behind is disconnected, and its reconnect replays what it missed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
-from infra import kafka
+from infra.consumer import (
+    ConsumerLoop,
+    Fetch,
+    ManualAssignment,
+    Records,
+    TopicPartition,
+)
 from infra.settings import Settings
 from schemas.alerts import (
     ALERTS_TOPIC,
@@ -88,52 +91,43 @@ class AlertHub:
         self.floor = 0  # every transition from here on is in the ring
         self.ready = asyncio.Event()
         self.closing = False
-        self.failures = 0
         self.moved = asyncio.Condition()
-        self._task: asyncio.Task[None] | None = None
+        self._end = 0  # the topic's end offset when the hub started
+        # Read for as long as the process runs: the stream must outlive any broker
+        # trouble, so a failed consumer is replaced and resumes after the last
+        # offset read.
+        self._loop = ConsumerLoop(
+            settings,
+            "alert-hub",
+            ManualAssignment((TopicPartition(self.topic, 0),), self._begin),
+            self._take_all,
+            Fetch(timeout_ms=500, max_records=1000, max_wait_ms=5),
+            on_idle=self._idle,
+            reconnect=True,
+        )
+
+    @property
+    def failures(self) -> int:
+        """Times the consumer failed and was replaced."""
+        return self._loop.failures
 
     async def start(self) -> None:
         """Start reading from the recent end of the topic."""
-        consumer = await self._connect()
-        tp = TopicPartition(self.topic, 0)
-        end = (await consumer.end_offsets([tp]))[tp]
+        await self._loop.start()
+        if self._end <= self.start_offset:
+            self.ready.set()
+
+    def _begin(self, end: int) -> int:
+        """Start a ring's worth of transitions before the end of the topic."""
+        self._end = end
         self.start_offset = max(0, end - (self.recent.maxlen or 1))
-        consumer.seek(tp, self.start_offset)
         self.floor = self.start_offset
         self.position = self.start_offset - 1
-        self._task = asyncio.create_task(self._follow(consumer, end), name="alert-hub")
-
-    async def _connect(self) -> AIOKafkaConsumer:
-        consumer = kafka.consumer(self.settings, fetch_max_wait_ms=5)
-        await consumer.start()
-        consumer.assign([TopicPartition(self.topic, 0)])
-        return consumer
-
-    async def _follow(self, consumer: AIOKafkaConsumer, end: int) -> None:
-        """Read for as long as the process runs; a failed consumer is replaced and
-        resumes after the last offset read."""
-        delay = 0.5
-        while True:
-            try:
-                await self._run(consumer, end)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the stream must outlive any broker trouble
-                log.exception("alert hub consumer failed; reconnecting")
-                self.failures += 1
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-            with contextlib.suppress(Exception):
-                consumer = await self._connect()
-                consumer.seek(TopicPartition(self.topic, 0), self.position + 1)
-                delay = 0.5
+        return self.start_offset
 
     async def stop(self) -> None:
         """Stop reading and end every open stream."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._loop.stop()
         self.end_streams()
 
     def end_streams(self) -> None:
@@ -143,21 +137,21 @@ class AlertHub:
             for sub in subs:
                 _offer(sub, None)
 
-    async def _run(self, consumer: AIOKafkaConsumer, end: int) -> None:
-        try:
-            if end <= self.start_offset:
-                self.ready.set()
-            while True:
-                batches = await consumer.getmany(timeout_ms=500, max_records=1000)
-                for records in batches.values():
-                    for record in records:
-                        self._take(record.offset, record.value)
-                if not batches or self.position >= end - 1:
-                    self.ready.set()
-                async with self.moved:
-                    self.moved.notify_all()
-        finally:
-            await consumer.stop()
+    async def _take_all(self, batches: Records) -> None:
+        for records in batches.values():
+            for record in records:
+                self._take(record.offset, record.value)
+        if self.position >= self._end - 1:
+            self.ready.set()
+        await self._notify_moved()
+
+    async def _idle(self) -> None:
+        self.ready.set()
+        await self._notify_moved()
+
+    async def _notify_moved(self) -> None:
+        async with self.moved:
+            self.moved.notify_all()
 
     def _take(self, offset: int, value: bytes | None) -> None:
         self.position = offset

@@ -16,12 +16,15 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import pyarrow as pa
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
-from aiokafka.structs import OffsetAndMetadata
 
-from infra import kafka
 from infra.clickhouse import AsyncStore, StoreError
+from infra.consumer import (
+    ConsumerLoop,
+    Fetch,
+    GroupSubscription,
+    Records,
+    TopicPartition,
+)
 from infra.settings import Settings
 from infra.topics import topic_id
 from projections.sink import Batch, BatchingSink, Columns
@@ -66,69 +69,65 @@ class Projector:
         # fetched before the assignment callback sought; those are dropped here.
         self._next: dict[int, int] = {}
         self.rows_written = 0
-        self.failed: BaseException | None = None
         self.retrying: BaseException | None = None  # the last failed insert, if any
         self.resumed_at: float | None = None  # monotonic time of the last assignment
-        self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loop = ConsumerLoop(
+            settings,
+            f"projector-{self.table}",
+            GroupSubscription(
+                (self.topic,),
+                f"projector-{projection.name}",
+                on_assigned=self._assigned,
+                on_revoked=self._revoked,
+            ),
+            self._project,
+            Fetch(
+                timeout_ms=settings.projection_flush_ms,
+                max_records=settings.projection_batch_rows,
+                max_wait_ms=min(50, settings.projection_flush_ms),
+            ),
+            on_idle=self._flush_due,  # a quiet topic still flushes what has aged
+            options={"max_partition_fetch_bytes": 8 << 20},
+        )
+
+    @property
+    def failed(self) -> BaseException | None:
+        """What stopped this projector, if anything did."""
+        return self._loop.failed
 
     async def start(self) -> None:
         """Join the group and start projecting in the background."""
         self.topic_id = await asyncio.to_thread(
             topic_id, self.settings, self.projection.topic
         )
-        self._consumer = kafka.consumer(
-            self.settings,
-            group=f"projector-{self.projection.name}",
-            fetch_max_wait_ms=min(50, self.settings.projection_flush_ms),
-            max_partition_fetch_bytes=8 << 20,
-        )
-        await self._consumer.start()
-        self._consumer.subscribe([self.topic], listener=_Resume(self))
-        self._task = asyncio.create_task(self._run(), name=f"projector-{self.table}")
+        await self._loop.start()
 
     async def stop(self) -> None:
         """Flush what is buffered and leave the group."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._consumer is not None:
-            with contextlib.suppress(Exception):
-                await self.flush(self.sink.due(force=True))
-            await self._consumer.stop()
+        await self._loop.stop(final=self._flush_all)
 
     async def kill(self) -> None:
         """Stop at once, dropping the buffer and committing nothing (tests, faults)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        self.sink.drop(self.sink.due(force=True))
-        if self._consumer is not None:
-            await self._consumer.stop()
+        await self._loop.stop(final=self._drop_all)
 
-    async def _run(self) -> None:
-        assert self._consumer is not None  # noqa: S101 - set in start()
-        wait_ms = self.settings.projection_flush_ms
-        try:
-            while True:
-                batches = await self._consumer.getmany(
-                    timeout_ms=wait_ms, max_records=self.settings.projection_batch_rows
-                )
-                unresumed = {tp for tp in batches if tp.partition not in self._next}
-                if unresumed:  # the assignment callback failed: seek now, refetch
-                    await self._retry_resume(unresumed)
-                for tp, records in batches.items():
-                    if tp not in unresumed:
-                        self._add(tp.partition, records)
-                await self.flush(self.sink.due())
-        except asyncio.CancelledError:
-            raise
-        except Exception as ex:
-            log.exception("projector %s stopped", self.table)
-            self.failed = ex
-            raise
+    async def _project(self, batches: Records) -> None:
+        unresumed = {tp for tp in batches if tp.partition not in self._next}
+        if unresumed:  # the assignment callback failed: seek now, refetch
+            await self._retry_resume(unresumed)
+        for tp, records in batches.items():
+            if tp not in unresumed:
+                self._add(tp.partition, records)
+        await self._flush_due()
+
+    async def _flush_due(self) -> None:
+        await self.flush(self.sink.due())
+
+    async def _flush_all(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.flush(self.sink.due(force=True))
+
+    async def _drop_all(self) -> None:
+        self.sink.drop(self.sink.due(force=True))
 
     def _add(self, partition: int, records: Sequence[Any]) -> None:
         for r in records:
@@ -149,16 +148,14 @@ class Projector:
                 await self._write(batch)
 
     async def _write(self, batch: Batch) -> None:
-        assert self._consumer is not None  # noqa: S101 - set in start()
         if batch.rows:
             table = pa.Table.from_pydict(batch.columns, schema=self.projection.schema)
             await self._insert(table, batch.token(self.projection.name, self.topic_id))
-        tp = TopicPartition(self.topic, batch.partition)
-        try:
-            await self._consumer.commit({tp: OffsetAndMetadata(batch.last + 1, "")})
-        except KafkaError as ex:  # e.g. a rebalance took the partition: the rows are
-            # in ClickHouse, and whoever owns it next resumes past them
-            log.warning("%s: commit after %s failed: %s", self.table, batch.last, ex)
+        # A refused commit (e.g. a rebalance took the partition) loses nothing: the
+        # rows are in ClickHouse, and whoever owns it next resumes past them.
+        await self._loop.commit(
+            {TopicPartition(self.topic, batch.partition): batch.last + 1}
+        )
         self.flushed[batch.partition] = batch.last
         self.rows_written += batch.rows
 
@@ -202,29 +199,23 @@ class Projector:
 
     async def resume(self, assigned: set[TopicPartition]) -> None:
         """Seek each assigned partition past what ClickHouse already holds."""
-        assert self._consumer is not None  # noqa: S101 - set in start()
         stored = await self.stored_positions()
         for tp in assigned:
-            committed = await self._consumer.committed(tp)
+            committed = await self._loop.committed(tp)
             resume_at = max(committed or 0, stored.get(tp.partition, -1) + 1)
-            self._consumer.seek(tp, resume_at)
+            self._loop.seek(tp, resume_at)
             self._next[tp.partition] = resume_at
             log.debug(
                 "%s partition %s resumes at %s", self.table, tp.partition, resume_at
             )
         self.resumed_at = time.monotonic()
 
+    async def _revoked(self, revoked: set[TopicPartition]) -> None:
+        await self.revoke([tp.partition for tp in revoked])
 
-class _Resume(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, projector: Projector) -> None:
-        self.projector = projector
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        await self.projector.revoke([tp.partition for tp in revoked])
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+    async def _assigned(self, assigned: set[TopicPartition]) -> None:
         try:
-            await self.projector.resume(assigned)
+            await self.resume(assigned)
         except Exception:  # the run loop resumes these partitions before using them
             log.warning(
                 "resuming %s failed; retrying from the run loop",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from domain.readmodel import EntityState, Outcome, evolve
-from infra import kafka
+from infra.consumer import (
+    BEGINNING,
+    ConsumerLoop,
+    Fetch,
+    ManualAssignment,
+    Records,
+    TopicPartition,
+)
 from infra.settings import Settings
 from schemas import SchemaError
 from schemas.events import ENTITIES_TOPIC, decode_entity
@@ -25,31 +29,31 @@ class EntityReadModel:
         self.state = EntityState()
         self.caught_up = asyncio.Event()
         self._waiters: dict[str, asyncio.Future[Outcome]] = {}
-        self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.failed: BaseException | None = None
+        tp = TopicPartition(settings.topic(ENTITIES_TOPIC), 0)
+        self._loop = ConsumerLoop(
+            settings,
+            "entity-read-model",
+            ManualAssignment((tp,), BEGINNING),
+            self._fold_all,
+            # Tansu answers a fetch only when fetch_max_wait_ms runs out, not when
+            # data arrives: keep the wait short, writers wait on this fold.
+            Fetch(timeout_ms=200, max_records=10_000, max_wait_ms=5),
+            on_idle=self._idle,
+            options={"max_partition_fetch_bytes": 8 << 20},
+        )
+
+    @property
+    def failed(self) -> BaseException | None:
+        """What stopped the fold, if anything did (shown by /readyz)."""
+        return self._loop.failed
 
     async def start(self) -> None:
         """Start folding from the beginning of the log."""
-        tp = TopicPartition(self.settings.topic(ENTITIES_TOPIC), 0)
-        # Tansu answers a fetch only when fetch_max_wait_ms runs out, not when data
-        # arrives: keep the wait short, writers wait on this fold.
-        self._consumer = kafka.consumer(
-            self.settings, max_partition_fetch_bytes=8 << 20, fetch_max_wait_ms=5
-        )
-        await self._consumer.start()
-        self._consumer.assign([tp])
-        await self._consumer.seek_to_beginning(tp)
-        self._task = asyncio.create_task(self._run(), name="entity-read-model")
+        await self._loop.start()
 
     async def stop(self) -> None:
         """Stop folding."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._consumer is not None:
-            await self._consumer.stop()
+        await self._loop.stop()
 
     async def wait_caught_up(self, timeout: float) -> None:  # noqa: ASYNC109
         """Return once everything in the log at start has been folded."""
@@ -65,27 +69,15 @@ class EntityReadModel:
         """Drop the waiter of an event that was never written."""
         self._waiters.pop(event_id, None)
 
-    async def _run(self) -> None:
-        assert self._consumer is not None  # noqa: S101 - set in start()
-        try:
-            while True:
-                batches = await self._consumer.getmany(
-                    timeout_ms=200, max_records=10_000
-                )
-                if not batches and not self.caught_up.is_set():
-                    log.info(
-                        "entity read model caught up at offset %s", self.state.offset
-                    )
-                    self.caught_up.set()
-                for records in batches.values():
-                    for record in records:
-                        self._fold(record.offset, record.value)
-        except asyncio.CancelledError:
-            raise
-        except Exception as ex:  # keep the failure visible to /readyz
-            log.exception("entity read model stopped")
-            self.failed = ex
-            raise
+    async def _idle(self) -> None:
+        if not self.caught_up.is_set():
+            log.info("entity read model caught up at offset %s", self.state.offset)
+            self.caught_up.set()
+
+    async def _fold_all(self, batches: Records) -> None:
+        for records in batches.values():
+            for record in records:
+                self._fold(record.offset, record.value)
 
     def _fold(self, offset: int, value: bytes | None) -> None:
         self.state.offset = offset
