@@ -13,6 +13,7 @@ client.ingest(token_raw=token_raw, hardware_id="SIM-001",
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import httpx
@@ -164,7 +165,7 @@ class _Devices(_Area):
     def latest(self, device_id: str) -> dict[str, Any]:
         return dict(self.client.request("GET", f"/api/v1/devices/{device_id}/latest/"))
 
-    def bindings(self, device_id: str) -> list[dict[str, Any]]:
+    def bindings(self, device_id: str) -> builtins.list[dict[str, Any]]:
         return list(
             self.client.request("GET", f"/api/v1/devices/{device_id}/bindings/")
         )

@@ -94,7 +94,7 @@ class VigilApp:
     """The ASGI callable: the Falcon app behind the body-size limit."""
 
     def __init__(
-        self, falcon_app: falcon.asgi.App, platform: Platform, parts: Parts
+        self, falcon_app: falcon.asgi.App[Any, Any], platform: Platform, parts: Parts
     ) -> None:
         self.falcon = falcon_app
         self.platform = platform
@@ -149,9 +149,8 @@ def create_app(
         RateLimiter(settings.auth_rate_limit_per_s, settings.auth_rate_limit_burst),
         RateLimiter(settings.ingest_rate_limit_per_s, settings.ingest_rate_limit_burst),
     )
-    app = falcon.asgi.App(
-        middleware=[Lifespan(platform, parts), metrics, RequireJson(), auth]
-    )
+    middleware: list[Any] = [Lifespan(platform, parts), metrics, RequireJson(), auth]
+    app: falcon.asgi.App[Any, Any] = falcon.asgi.App(middleware=middleware)
     handler = _json_handler()
     app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler

@@ -13,10 +13,19 @@ import falcon.asgi
 from api.identity import InvalidToken, Tokens, sha256
 from api.rate_limit import RateLimiter, retry_after
 from api.usage import KeyUsage
-from projections.entities import EntityState
+from domain.entity import EntityStateBase
+from domain.keys import api_key_hash_key, gateway_token_hash_key
+from domain.readmodel import EntityState
+from domain.states import ApiKey, GatewayToken, User
 
 SESSION_COOKIE = "vigil_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The entity behind each kind of principal (checked again by long-lived streams).
+CREDENTIALS: dict[str, type[EntityStateBase]] = {
+    "user": User,
+    "api_key": ApiKey,
+    "gateway": GatewayToken,
+}
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,7 @@ class Authenticator:
             claims = self.tokens.check(token, "access")
         except InvalidToken as ex:
             raise unauthorized(str(ex)) from ex
-        user = self.state.get("user", claims["sub"])
+        user = self.state.get(User, claims["sub"])
         if user is None:
             raise unauthorized("user no longer exists")
         return Principal(
@@ -89,36 +98,36 @@ class Authenticator:
             user.org_id,
             user.entity_id,
             user.entity_id,
-            user.state["role"],
+            user.state.role,
             expires_at=float(claims["exp"]),
         )
 
     def _from_api_key(self, key: str) -> Principal:
-        entity = self.state.held_by("api_key", f"api_key.hash:{sha256(key)}")
+        entity = self.state.held_by(ApiKey, api_key_hash_key(sha256(key)))
         if entity is None:
             raise unauthorized("invalid API key")
         self.usage.count(entity.entity_id)
-        owner = self.state.get("user", entity.state.get("user_id", ""))
+        stored = entity.state
+        owner = self.state.get(User, stored.user_id or "")
         return Principal(
             "api_key",
             entity.org_id,
             entity.entity_id,
-            entity.state.get("user_id"),
-            owner.state["role"] if owner else "member",
-            frozenset(entity.state["permissions"]),
+            stored.user_id,
+            owner.state.role if owner else "member",
+            frozenset(stored.permissions),
         )
 
     def _from_gateway_token(self, token: str) -> Principal:
-        entity = self.state.held_by(
-            "gateway_token", f"gateway_token.hash:{sha256(token)}"
-        )
+        hash_key = gateway_token_hash_key(sha256(token))
+        entity = self.state.held_by(GatewayToken, hash_key)
         if entity is None:
             raise unauthorized("invalid gateway token")
         return Principal(
             "gateway",
             entity.org_id,
             entity.entity_id,
-            hardware_id=entity.state.get("hardware_id"),
+            hardware_id=entity.state.hardware_id,
         )
 
 
@@ -127,8 +136,10 @@ def still_valid(state: EntityState, who: Principal, now: float) -> bool:
     streams): its credential exists, its user too, and its token has not expired."""
     if who.expires_at is not None and now >= who.expires_at:
         return False
-    kinds = {"user": "user", "api_key": "api_key", "gateway": "gateway_token"}
-    credential = state.get(kinds.get(who.kind, who.kind), who.credential_id)
+    kind = CREDENTIALS.get(who.kind)
+    if kind is None:
+        return False
+    credential = state.get(kind, who.credential_id)
     return credential is not None and credential.org_id == who.org_id
 
 

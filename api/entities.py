@@ -21,9 +21,7 @@ S = TypeVar("S", bound=EntityStateBase)
 class EntityWriter(Protocol):
     """Appends entity events and returns once the read model folded them."""
 
-    async def write(
-        self, events: Sequence[EntityChanged]
-    ) -> list[Entity[Any] | None]:
+    async def write(self, events: Sequence[EntityChanged]) -> list[Entity[Any] | None]:
         """Append in order; the entity after each; a rejected event raises."""
 
 
@@ -47,11 +45,7 @@ class EntityAccess:
     def own(self, kind: type[S], entity_id: str, who: Principal) -> Entity[S]:
         """The caller's entity of this state class; 404 alike for missing and
         foreign."""
-        entity = self.state.owned(kind, entity_id, who.org_id)
-        if entity is None:
-            label = kind.entity_type.value.replace("_", " ")
-            raise NotFound(f"{label} {entity_id} not found")
-        return entity
+        return self.state.require(kind, entity_id, who.org_id)
 
     async def write(self, events: Sequence[EntityChanged]) -> list[Entity[Any] | None]:
         """Append decided events (see :class:`EntityWriter`)."""

@@ -43,9 +43,7 @@ async def on_unauthorized(
     req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
 ) -> None:
     """A credential or password not accepted: 401 with a Bearer challenge."""
-    raise falcon.HTTPUnauthorized(
-        description=str(ex), challenges=["Bearer"]
-    ) from ex
+    raise falcon.HTTPUnauthorized(description=str(ex), challenges=["Bearer"]) from ex
 
 
 async def on_conflict(
@@ -88,7 +86,7 @@ async def on_invalid(
     resp.media = {"error": str(ex), "field": ex.field}
 
 
-def install(app: falcon.asgi.App) -> None:
+def install(app: falcon.asgi.App[Any, Any]) -> None:
     """Register the serializer and the handlers, most general first."""
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, on_unexpected)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -14,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from api import ApiError
+from domain.isotime import iso
 
 ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm are refused
 ACCESS_TTL = timedelta(seconds=900)
@@ -74,9 +74,10 @@ class Tokens:
         self.secret = secret
         self.issuer = issuer
 
-    def pair(self, user_id: str, org_id: str, family: str, now: datetime) -> TokenPair:
-        """A new access token and a refresh token in ``family``."""
-        refresh_id = str(uuid.uuid4())
+    def pair(
+        self, user_id: str, org_id: str, family: str, now: datetime, refresh_id: str
+    ) -> TokenPair:
+        """A new access token and a refresh token ``refresh_id`` in ``family``."""
         access = self._encode(
             {"sub": user_id, "org": org_id, "typ": "access"}, now, ACCESS_TTL
         )
@@ -119,8 +120,3 @@ class Tokens:
 def refresh_expiry(now: datetime) -> str:
     """When a refresh token issued now expires (ISO-8601)."""
     return iso(now + REFRESH_TTL)
-
-
-def iso(moment: datetime) -> str:
-    """UTC ISO-8601 with a Z suffix."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

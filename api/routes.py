@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import falcon.asgi
 
@@ -102,9 +103,7 @@ def _telemetry(p: Parts) -> Table:
 
 def _alerts(p: Parts) -> Table:
     def action(kind: str) -> alerts.AlertAction:
-        return alerts.AlertAction(
-            p.store, p.producer, p.hub, p.clock, p.settings, kind
-        )
+        return alerts.AlertAction(p.store, p.producer, p.hub, p.clock, p.settings, kind)
 
     return [
         ("/api/v1/alerts/", alerts.Alerts(p.store, p.hub)),
@@ -133,7 +132,7 @@ def _prism(p: Parts) -> Table:
     ]
 
 
-def add_routes(app: falcon.asgi.App, parts: Parts) -> None:
+def add_routes(app: falcon.asgi.App[Any, Any], parts: Parts) -> None:
     """Mount every resource."""
     table = [
         *_identity(parts),

@@ -6,10 +6,14 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from projections.entities import EntityState
-from projections.entitylog import EntityConflict, EntityLog
+from domain.identity import RecordKeyUsage, decide
+from projections.entitylog import EntityConflict
+
+if TYPE_CHECKING:  # only a type here; at run time api.entities imports api.auth,
+    # which imports this module
+    from api.entities import EntityAccess
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +21,8 @@ log = logging.getLogger(__name__)
 class KeyUsage:
     """Per-process usage deltas, written as key updates every ``interval_s``."""
 
-    def __init__(self, interval_s: float = 5.0) -> None:
+    def __init__(self, entities: EntityAccess, interval_s: float = 5.0) -> None:
+        self.entities = entities
         self.interval_s = interval_s
         self.pending: Counter[str] = Counter()
         self.last_used: dict[str, str] = {}
@@ -26,50 +31,49 @@ class KeyUsage:
     def count(self, key_id: str) -> None:
         """Record one use of a key."""
         self.pending[key_id] += 1
-        self.last_used[key_id] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        self.last_used[key_id] = self.entities.now_iso()
 
     def total(self, key_id: str, stored: int) -> int:
         """Stored usage plus what this process has not written yet."""
         return stored + self.pending.get(key_id, 0)
 
-    def start(self, entities: EntityLog, state: EntityState) -> None:
+    def start(self) -> None:
         """Start the periodic flush."""
-        self._task = asyncio.create_task(self._loop(entities, state), name="key-usage")
+        self._task = asyncio.create_task(self._loop(), name="key-usage")
 
-    async def stop(self, entities: EntityLog | None, state: EntityState) -> None:
+    async def stop(self) -> None:
         """Stop the loop and write what is pending."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if entities is not None:
-            with contextlib.suppress(Exception):
-                await self.flush(entities, state)
+        # Best effort at shutdown: the broker may already be gone, usage is advisory.
+        with contextlib.suppress(Exception):
+            await self.flush()
 
-    async def _loop(self, entities: EntityLog, state: EntityState) -> None:
+    async def _loop(self) -> None:
         while True:
             await asyncio.sleep(self.interval_s)
             try:
-                await self.flush(entities, state)
+                await self.flush()
             except Exception:  # the next round retries; usage is advisory
                 log.exception("could not write API key usage")
 
-    async def flush(self, entities: EntityLog, state: EntityState) -> None:
+    async def flush(self) -> None:
         """Write each key's pending count; a conflict keeps it for the next round."""
-        for key_id, delta in list(self.pending.items()):
-            entity = state.get("api_key", key_id)
-            if entity is None:
-                self.pending.pop(key_id, None)
-                continue
-            new_state = {
-                **entity.state,
-                "usage_count": entity.state.get("usage_count", 0) + delta,
-                "last_used_at": self.last_used.get(key_id),
-            }
+        for key_id, uses in list(self.pending.items()):
+            command = RecordKeyUsage(
+                key_id, uses, self.last_used.get(key_id), self.entities.now()
+            )
             try:
-                await entities.update(entity, new_state)
-            except EntityConflict:
+                await self.entities.write(decide(command, self.entities.state))
+            except EntityConflict:  # another process wrote the key first
                 continue
-            self.pending[key_id] -= delta
-            if self.pending[key_id] <= 0:
-                del self.pending[key_id]
+            self._settle(key_id, uses)
+
+    def _settle(self, key_id: str, uses: int) -> None:
+        """Forget ``uses`` now on the log (uses counted meanwhile stay pending)."""
+        self.pending[key_id] -= uses
+        if self.pending[key_id] <= 0:
+            del self.pending[key_id]
+            self.last_used.pop(key_id, None)

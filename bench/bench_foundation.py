@@ -24,12 +24,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyarrow as pa  # noqa: E402
 
 from bench.results import peak_rss_mib, percentile, record  # noqa: E402
+from domain.entity import EntityType, created  # noqa: E402
+from domain.states import Site  # noqa: E402
 from infra.broker import TansuBroker  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from infra.stack import Platform  # noqa: E402
 from projections.archive import EntityArchive  # noqa: E402
 from projections.projector import Projector  # noqa: E402
-from schemas.events import ENTITIES_TOPIC, EntityChanged, encode_entity  # noqa: E402
+from schemas.events import ENTITIES_TOPIC, encode_entity  # noqa: E402
+
+NOW = "2026-01-01T00:00:00Z"
 
 
 def ms(values: list[float]) -> str:
@@ -39,17 +43,28 @@ def ms(values: list[float]) -> str:
 
 async def write_latency(p: Platform, n: int) -> tuple[list[float], list[float], float]:
     """Sequential create latency, bare produce latency, and concurrent writes/s."""
-    assert p.entities is not None and p.producer is not None
     visible = []
     for i in range(n):
         t = time.perf_counter()
-        await p.entities.create("site", "bench", {"i": i}, (f"site:{uuid.uuid4()}",))
+        await p.entities.write(
+            [
+                created(
+                    EntityType.SITE,
+                    str(uuid.uuid4()),
+                    "bench",
+                    Site(created_at=NOW, name=f"s{i}"),
+                    (f"site:{uuid.uuid4()}",),
+                )
+            ]
+        )
         visible.append(time.perf_counter() - t)
     topic = p.settings.topic(ENTITIES_TOPIC)
     produced = []
     for i in range(n):
         value = encode_entity(
-            EntityChanged("probe", f"p{i}", "bench", 1, "created", {})
+            created(
+                EntityType.SITE, f"p{i}", "bench", Site(created_at=NOW, name=f"p{i}")
+            )
         )
         t = time.perf_counter()
         await p.producer.send(topic, value, b"probe")
@@ -60,7 +75,16 @@ async def write_latency(p: Platform, n: int) -> tuple[list[float], list[float], 
 
     async def one(i: int) -> None:
         async with sem:
-            await p.entities.create("site", "bench", {"c": i})
+            await p.entities.write(
+                [
+                    created(
+                        EntityType.SITE,
+                        str(uuid.uuid4()),
+                        "bench",
+                        Site(created_at=NOW, name=f"c{i}"),
+                    )
+                ]
+            )
 
     await asyncio.gather(*(one(i) for i in range(total)))
     concurrent_rate = total / (time.perf_counter() - t)
@@ -69,7 +93,6 @@ async def write_latency(p: Platform, n: int) -> tuple[list[float], list[float], 
 
 async def projector_throughput(p: Platform, events: int) -> tuple[float, float, float]:
     """(events/s incl. group join, events/s once partitions are assigned, baseline)."""
-    assert p.producer is not None and p.store is not None
     topic = p.settings.topic(ENTITIES_TOPIC)
     print(f"producing {events} entity events ...", flush=True)
     chunk = 5000
@@ -79,7 +102,12 @@ async def projector_throughput(p: Platform, events: int) -> tuple[float, float, 
                 p.producer.send(
                     topic,
                     encode_entity(
-                        EntityChanged("bulk", f"b{i}", "bench", 1, "created", {"i": i})
+                        created(
+                            EntityType.SITE,
+                            f"b{i}",
+                            "bench",
+                            Site(created_at=NOW, name=f"b{i}"),
+                        )
                     ),
                     f"b{i}".encode(),
                 )
@@ -104,7 +132,11 @@ async def projector_throughput(p: Platform, events: int) -> tuple[float, float, 
     # Baseline: the same rows straight into ClickHouse, same batch size.
     archive = EntityArchive()
     values = [
-        encode_entity(EntityChanged("bulk", f"x{i}", "bench", 1, "created", {"i": i}))
+        encode_entity(
+            created(
+                EntityType.SITE, f"x{i}", "bench", Site(created_at=NOW, name=f"x{i}")
+            )
+        )
         for i in range(events)
     ]
     batch = p.settings.projection_batch_rows

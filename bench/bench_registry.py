@@ -3,7 +3,7 @@
 Drives the real app (Falcon ASGI, in process) on the real parts (Tansu, chDB) and
 prints:
 - device registration over HTTP -> visible: p50/p99, against a baseline of the bare
-  entity write (EntityLog.create) of the same state;
+  entity write (EntityLog.write) of the same state;
 - logins/s (argon2id verification is the deliberate cost), against a baseline of
   bare argon2 verifications/s in one thread;
 - the API process's resident memory with 100,000 devices and 400,000 bindings in
@@ -30,9 +30,13 @@ import falcon.testing  # noqa: E402
 from api.app import create_app  # noqa: E402
 from api.identity import hash_password, verify_password  # noqa: E402
 from bench.results import percentile, record  # noqa: E402
+from domain.entity import EntityType, created  # noqa: E402
+from domain.keys import channel_key, hardware_key  # noqa: E402
+from domain.states import Binding, Device  # noqa: E402
 from infra.broker import TansuBroker  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from schemas.events import ENTITIES_TOPIC, EntityChanged, encode_entity  # noqa: E402
+from infra.stack import Platform  # noqa: E402
+from schemas.events import ENTITIES_TOPIC, encode_entity  # noqa: E402
 
 
 def ms(values: list[float]) -> str:
@@ -62,21 +66,26 @@ async def write_latency(
     return out
 
 
-async def bare_writes(platform: object, org: str, n: int) -> list[float]:
+async def bare_writes(platform: Platform, org: str, n: int) -> list[float]:
     out = []
     for i in range(n):
         t = time.perf_counter()
-        await platform.entities.create(  # type: ignore[attr-defined]
-            "device",
-            org,
-            {
-                "hardware_id": f"B-{i}",
-                "display_name": "b",
-                "node_type": "sensor_node",
-                "site_id": None,
-                "created_at": "2026-01-01T00:00:00Z",
-            },
-            (f"device.hw:{org}:B-{i}",),
+        await platform.entities.write(
+            [
+                created(
+                    EntityType.DEVICE,
+                    str(uuid.uuid4()),
+                    org,
+                    Device(
+                        created_at="2026-01-01T00:00:00Z",
+                        hardware_id=f"B-{i}",
+                        display_name="b",
+                        node_type="sensor_node",
+                        site_id=None,
+                    ),
+                    (hardware_key(org, f"B-{i}"),),
+                )
+            ]
         )
         out.append(time.perf_counter() - t)
     return out
@@ -106,10 +115,10 @@ def bare_verifies(n: int) -> float:
     return n / (time.perf_counter() - t)
 
 
-async def bulk_registry(platform: object, org: str, devices: int) -> float:
+async def bulk_registry(platform: Platform, org: str, devices: int) -> float:
     """Write devices with 4 bindings each as entity events; return seconds to fold."""
-    producer = platform.producer  # type: ignore[attr-defined]
-    topic = platform.settings.topic(ENTITIES_TOPIC)  # type: ignore[attr-defined]
+    producer = platform.producer
+    topic = platform.settings.topic(ENTITIES_TOPIC)
     now = "2026-01-01T00:00:00Z"
     t = time.perf_counter()
     chunk = 2_000
@@ -122,21 +131,19 @@ async def bulk_registry(platform: object, org: str, devices: int) -> float:
                 producer.send(
                     topic,
                     encode_entity(
-                        EntityChanged(
-                            "device",
+                        created(
+                            EntityType.DEVICE,
                             device_id,
                             org,
-                            1,
-                            "created",
-                            {
-                                "hardware_id": hw,
-                                "display_name": f"Bulk {i}",
-                                "node_type": "sensor_node",
-                                "site_id": None,
-                                "created_at": now,
-                                "updated_at": now,
-                            },
-                            (f"device.hw:{org}:{hw}",),
+                            Device(
+                                created_at=now,
+                                hardware_id=hw,
+                                display_name=f"Bulk {i}",
+                                node_type="sensor_node",
+                                site_id=None,
+                                updated_at=now,
+                            ),
+                            (hardware_key(org, hw),),
                         )
                     ),
                     device_id.encode(),
@@ -148,23 +155,21 @@ async def bulk_registry(platform: object, org: str, devices: int) -> float:
                     producer.send(
                         topic,
                         encode_entity(
-                            EntityChanged(
-                                "binding",
+                            created(
+                                EntityType.BINDING,
                                 binding_id,
                                 org,
-                                1,
-                                "created",
-                                {
-                                    "device_id": device_id,
-                                    "channel": ch,
-                                    "quantity_slug": "temperature.celsius",
-                                    "role": "sensor",
-                                    "sample_rate_tier": "low",
-                                    "is_active": True,
-                                    "peripheral": None,
-                                    "created_at": now,
-                                },
-                                (f"binding.channel:{device_id}:{ch}",),
+                                Binding(
+                                    created_at=now,
+                                    device_id=device_id,
+                                    channel=ch,
+                                    quantity_slug="temperature.celsius",
+                                    role="sensor",
+                                    sample_rate_tier="low",
+                                    is_active=True,
+                                    peripheral=None,
+                                ),
+                                (channel_key(device_id, ch),),
                             )
                         ),
                         binding_id.encode(),
@@ -174,7 +179,7 @@ async def bulk_registry(platform: object, org: str, devices: int) -> float:
         if start % 20_000 == 0:
             print(f"  {start + chunk:,}/{devices:,} devices written", flush=True)
     last = max(d.offset for d in delivered)
-    model = platform.model  # type: ignore[attr-defined]
+    model = platform.model
     while model.state.offset < last:  # noqa: ASYNC110 - polling the fold
         await asyncio.sleep(0.05)
     return time.perf_counter() - t
@@ -226,7 +231,7 @@ async def main(devices: int, writes: int) -> None:
             fold_s = await bulk_registry(app.platform, org, devices)
             rss_after = rss_mib()
             listing = await timed_get(api, "/api/v1/devices/", auth, 20, limit=100)
-            some = next(iter(app.platform.model.state.in_org("device", org)))
+            some = next(iter(app.platform.model.state.in_org(Device, org)))
             detail = await timed_get(api, f"/api/v1/devices/{some}/", auth, 50)
     total = devices * 5
     grown = rss_after - rss_before

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from domain.entity import Entity, EntityChanged, EntityStateBase, EntityType
+from domain.errors import NotFound
 
 S = TypeVar("S", bound=EntityStateBase)
 AnyEntity = Entity[Any]
@@ -75,6 +76,15 @@ class EntityState:
         foreign."""
         entity = self.get(kind, entity_id)
         return entity if entity is not None and entity.org_id == org_id else None
+
+    def require(self, kind: type[S], entity_id: str, org_id: str) -> Entity[S]:
+        """The entity of ``org_id``, or :class:`NotFound` (missing and foreign
+        alike: another org's id is indistinguishable from a missing one)."""
+        entity = self.owned(kind, entity_id, org_id)
+        if entity is None:
+            label = kind.entity_type.value.replace("_", " ")
+            raise NotFound(f"{label} {entity_id} not found")
+        return entity
 
     def holder(self, key: str) -> tuple[EntityType, str] | None:
         """(type, id) of the entity holding a unique key, or None."""

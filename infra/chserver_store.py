@@ -35,7 +35,8 @@ class ServerStore:
             result = self._client.query(sql, parameters=dict(params or {}))
         except ClickHouseError as ex:
             raise StoreError(str(ex)) from ex
-        return Rows(tuple(result.column_names), list(result.result_rows))
+        rows: list[tuple[Any, ...]] = [tuple(r) for r in result.result_rows]
+        return Rows(tuple(result.column_names), rows)
 
     def insert(
         self,

@@ -85,7 +85,10 @@ class AsyncProducer:
                     f"Kafka did not accept the write: {err.str()}"
                 )
             else:
-                result = Delivered(msg.topic(), msg.partition(), msg.offset())
+                # A delivered message always has its topic, partition and offset.
+                result = Delivered(
+                    str(msg.topic()), int(msg.partition() or 0), int(msg.offset() or 0)
+                )
             loop.call_soon_threadsafe(_settle, future, result)
 
         producer = self._client()
@@ -93,9 +96,7 @@ class AsyncProducer:
             if partition is None:
                 producer.produce(topic, value, key, on_delivery=on_delivery)
             else:
-                producer.produce(
-                    topic, value, key, partition, on_delivery=on_delivery
-                )
+                producer.produce(topic, value, key, partition, on_delivery=on_delivery)
         except BufferError as ex:
             raise BrokerUnavailable("the producer queue is full") from ex
         return await future

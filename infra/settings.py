@@ -120,7 +120,7 @@ class Settings:
         return f"{self.topic_prefix}{name}"
 
 
-def _parse(name: str, kind: type, raw: str) -> Any:
+def _parse(name: str, kind: type[Any], raw: str) -> Any:
     try:
         if kind is bool:
             return _parse_bool(raw)

@@ -177,7 +177,7 @@ class Simulator:
 
     def batch(
         self, device: SimDevice, points: int, now: float, step: float
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """``points`` readings per binding, spaced ``step`` seconds, ending now."""
         out = []
         for k in range(points):

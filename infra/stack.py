@@ -83,7 +83,9 @@ class Platform:
         self.evaluator = AlertEvaluator(
             self.faust, self.settings, self.model.state, self.producer
         )
-        self.prism = PrismAgents(self.faust, self.settings, self.model.state, self.producer)
+        self.prism = PrismAgents(
+            self.faust, self.settings, self.model.state, self.producer
+        )
         await self.faust.start()
 
     async def stop(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import pint
 
@@ -18,9 +19,11 @@ CLASSES = ("thermal", "mechanical", "electromagnetic", "chemical", "optical")
 
 
 @cache
-def units() -> pint.UnitRegistry:
+def units() -> pint.UnitRegistry[Any]:
     """The shared unit registry (pint registries are expensive to build)."""
-    registry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    registry: pint.UnitRegistry[Any] = pint.UnitRegistry(
+        autoconvert_offset_to_baseunit=True
+    )
     registry.define("parts_per_billion = 1e-9 = ppb")
     registry.define("microstrain = 1e-6 = µε")
     registry.define("nephelometric_turbidity_unit = 1 = NTU")

@@ -9,90 +9,37 @@ Delivery is at least once. A transition is sent (and acknowledged by Kafka) befo
 the new state is written to the table; a redelivered measurement is skipped by its
 source position, and a transition re-sent after a crash carries the same
 ``transition_id``, which every consumer (projection, SSE hub) drops as a repeat.
+The fold itself is :mod:`streams.alert_fold`; this module only reads, sends and
+stores.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import faust
 
+from domain.readmodel import EntityState
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
-from projections.entities import EntityState
 from projections.sink import decode_or_skip
 from schemas.alerts import (
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
     AlertCommandIssued,
     AlertTransitioned,
-    alert_event_id,
     decode_command,
     encode_command,
     encode_transition,
 )
-from schemas.events import DERIVED_TOPIC, MEASUREMENTS_TOPIC, NUMBER, decode_batch
-from streams import alerting
+from schemas.events import DERIVED_TOPIC, MEASUREMENTS_TOPIC, decode_batch
+from streams.alert_fold import Source, Update, fold_command, fold_points
 from streams.prism.agents import BACKFILL_SOURCE
-from streams.rules import RuleIndex, Watch, current_index
+from streams.rules import RuleIndex, current_index
 
 log = logging.getLogger(__name__)
-POSITION_STRIDE = 1 << 20  # > the most measurements in one batch
-
-
-@dataclass
-class Entry:
-    """A table value: the machine's state plus what the alert text needs."""
-
-    state: alerting.SeriesState
-    partition: int
-    topic: str
-    fired_at: float | None = None
-    rule: tuple[str, str, str] | None = None  # (name, severity, org) when it fired
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON kept in the table."""
-        return {
-            "s": asdict(self.state),
-            "p": self.partition,
-            "t": self.topic,
-            "f": self.fired_at,
-            "r": self.rule,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Entry:
-        """Read a table value back."""
-        rule = data.get("r")
-        return cls(
-            alerting.SeriesState(**data["s"]),
-            data["p"],
-            data["t"],
-            data["f"],
-            tuple(rule) if rule else None,
-        )
-
-    def orphan(self, rule_id: str) -> Watch | None:
-        """A stand-in for the deleted or disabled rule this alert fired under (its
-        condition is never evaluated: it only resolves the alert)."""
-        if self.rule is None:
-            return None
-        name, severity, org_id = self.rule
-        gone = alerting.Rule(
-            rule_id, alerting.Condition("no_data", silence_s=1), severity
-        )
-        return Watch(gone, name, org_id)
-
-
-Update = tuple[str, Entry | None, list[AlertTransitioned]]  # None: forget the key
-
-
-def _when(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 class AlertEvaluator:
@@ -126,18 +73,11 @@ class AlertEvaluator:
     async def run(self, stream: faust.StreamT[bytes]) -> None:
         """Fold every input event into the table, emitting transitions first."""
         async for event in stream.events():
-            message = event.message
-            if message.topic == self.commands_topic:
-                updates = self._command(message.partition, message.value)
-            else:
-                updates = self._points(message.topic, message.partition, message)
-            emitted = [t for _, _, ts in updates for t in ts]
+            updates = self._fold(event.message)
+            emitted = [t for update in updates for t in update.transitions]
             await self._emit(emitted)
-            for key, entry, _ in updates:
-                if entry is not None:
-                    self.table[key] = entry.to_json()
-                elif key in self.table:
-                    del self.table[key]
+            for update in updates:
+                self._store(update)
             if emitted:
                 # Shrink the window in which a crash leaves a sent transition
                 # without its state (a redelivered tick may come after new data).
@@ -147,157 +87,29 @@ class AlertEvaluator:
         self.index = current_index(self.index, self.model)
         return self.index
 
-    def _entry(self, key: str, partition: int, topic: str) -> Entry:
-        raw = self.table.get(key)
-        if raw is None:
-            return Entry(alerting.SeriesState(), partition, topic)
-        return Entry.from_json(raw)
+    def _fold(self, message: Any) -> list[Update]:
+        if message.topic != self.commands_topic:
+            return self._points(message)
+        command = _decode_command(message.value)
+        if command is None:
+            return []
+        return fold_command(self._rules(), self.table, message.partition, command)
 
-    def _points(self, topic: str, partition: int, message: Any) -> list[Update]:
+    def _points(self, message: Any) -> list[Update]:
         rules = self._rules()
         if not rules.by_id:
             return []  # nothing to evaluate: skip decoding the batch
         batch = decode_or_skip(decode_batch, message.value, message.offset, "batch")
         if batch is None or batch.hardware_id == BACKFILL_SOURCE:
             return []  # undecodable, or history recomputed by a backfill
-        touched: dict[str, tuple[Entry, Watch, list[AlertTransitioned]]] = {}
-        base = message.offset * POSITION_STRIDE
-        for i, series_id in enumerate(batch.binding_ids):
-            if batch.kinds[i] != NUMBER:
-                continue
-            for watch in rules.watching(series_id):
-                if watch.org_id != batch.org_id:
-                    continue
-                key = f"{watch.rule.rule_id}|{series_id}"
-                entry, _, out = touched.get(key) or (
-                    self._entry(key, partition, topic),
-                    watch,
-                    [],
-                )
-                ts = batch.timestamps[i] / 1e6
-                state, moves = alerting.observe(
-                    watch.rule, entry.state, ts, batch.numbers[i], base + i
-                )
-                entry.state = state
-                out += self._events(rules, watch, series_id, entry, moves)
-                touched[key] = (entry, watch, out)
-        return [(key, e, out) for key, (e, _, out) in touched.items()]
+        source = Source(message.topic, message.partition, message.offset)
+        return fold_points(rules, self.table, batch, source)
 
-    def _command(self, partition: int, value: bytes) -> list[Update]:
-        try:
-            command = decode_command(value)
-        except Exception:  # an unreadable command is dropped, not retried forever
-            log.warning("dropping an unreadable alert command")
-            return []
-        rules = self._rules()
-        if command.kind == "tick":
-            return self._tick(rules, partition, command.at.timestamp())
-        key = f"{command.rule_id}|{command.series_id}"
-        watch = rules.by_id.get(command.rule_id or "")
-        raw = self.table.get(key)
-        if watch is None or raw is None:
-            return []
-        entry = Entry.from_json(raw)
-        if entry.state.alert_seq != command.alert_seq:
-            return []  # aimed at an earlier firing
-        move = (
-            alerting.acknowledge if command.kind == "acknowledge" else alerting.resolve
-        )
-        entry.state, moves = move(entry.state, command.at.timestamp())
-        out = self._events(
-            rules, watch, command.series_id or "", entry, moves, command.actor
-        )
-        return [(key, entry, out)] if moves else []
-
-    def _tick(self, rules: RuleIndex, partition: int, now: float) -> list[Update]:
-        updates = []
-        for key, raw in list(self.table.items()):
-            if raw is None or raw["p"] != partition:
-                continue
-            rule_id, series_id = key.split("|", 1)
-            watch = rules.by_id.get(rule_id)
-            if watch is None or watch not in rules.watching(series_id):
-                entry = Entry.from_json(raw)
-                updates.append(self._retire(rules, rule_id, series_id, key, entry, now))
-                continue
-            if (
-                watch.rule.condition.kind != "no_data"
-                and raw["s"]["status"] != "pending"
-            ):
-                continue  # only pending breaches and silences move with the clock
-            entry = Entry.from_json(raw)
-            entry.state, moves = alerting.tick(watch.rule, entry.state, now)
-            if moves:
-                out = self._events(rules, watch, series_id, entry, moves)
-                updates.append((key, entry, out))
-        return updates
-
-    def _retire(
-        self,
-        rules: RuleIndex,
-        rule_id: str,
-        series_id: str,
-        key: str,
-        entry: Entry,
-        now: float,
-    ) -> Update:
-        """The rule was deleted or disabled, or no longer targets the series (it
-        was retargeted, the binding deleted, the device moved): resolve what it
-        fired there, forget the key."""
-        orphan = entry.orphan(rule_id)
-        _, moves = alerting.resolve(entry.state, now)
-        if orphan is None or not moves:
-            return key, None, []
-        return key, None, self._events(rules, orphan, series_id, entry, moves)
-
-    def _events(
-        self,
-        rules: RuleIndex,
-        watch: Watch,
-        series_id: str,
-        entry: Entry,
-        moves: list[alerting.Transition],
-        actor: str | None = None,
-    ) -> list[AlertTransitioned]:
-        series = rules.describe(series_id)
-        out = []
-        for move in moves:
-            if move.status == "active":
-                entry.fired_at = move.at
-                entry.rule = (watch.name, watch.rule.severity, watch.org_id)
-            if move.status not in alerting.FIRING and move.status != "resolved":
-                continue  # pending -> ok is not an alert
-            fired_at = entry.fired_at if entry.fired_at is not None else move.at
-            # An alert keeps the severity it fired with, even if the rule changes.
-            severity = entry.rule[1] if entry.rule else watch.rule.severity
-            out.append(
-                AlertTransitioned(
-                    event_id=alert_event_id(
-                        watch.rule.rule_id,
-                        series_id,
-                        move.alert_seq,
-                        round(fired_at * 1e6),
-                    ),
-                    org_id=watch.org_id,
-                    rule_id=watch.rule.rule_id,
-                    rule_name=watch.name,
-                    series_id=series_id,
-                    device_id=series.device_id if series else None,
-                    device=series.device if series else "",
-                    quantity=series.quantity if series else "",
-                    quantity_slug=series.quantity_slug if series else None,
-                    severity=severity,
-                    status=move.status,
-                    value=move.value,
-                    triggered_at=_when(fired_at),
-                    at=_when(move.at),
-                    alert_seq=move.alert_seq,
-                    source_partition=entry.partition,
-                    source_topic=entry.topic,
-                    actor=actor,
-                )
-            )
-        return out
+    def _store(self, update: Update) -> None:
+        if update.value is not None:
+            self.table[update.key] = update.value
+        elif update.key in self.table:
+            del self.table[update.key]
 
     async def _emit(self, events: list[AlertTransitioned]) -> None:
         """Send until Kafka has every transition (the offset commits only after)."""
@@ -332,3 +144,11 @@ class AlertEvaluator:
             )
         except BrokerUnavailable as ex:
             log.warning("alert clock tick not sent: %s", ex)
+
+
+def _decode_command(value: bytes) -> AlertCommandIssued | None:
+    try:
+        return decode_command(value)
+    except Exception:  # an unreadable command is dropped, not retried forever
+        log.warning("dropping an unreadable alert command")
+        return None

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from projections.entities import Entity, EntityState
+from domain.alert_rules import rule_from_state
+from domain.alerting import Rule
+from domain.entity import Entity
+from domain.errors import Invalid
+from domain.readmodel import EntityState
+from domain.states import AlertRule, Binding, Device, PrismField
 from schemas import quantities
-from streams.alerting import Condition, Rule, RuleError
 
 log = logging.getLogger(__name__)
 
@@ -39,32 +42,26 @@ class Watch:
     org_id: str
 
 
-def compile_rule(entity: Entity) -> Watch:
+def compile_rule(entity: Entity[AlertRule]) -> Watch:
     """The state machine's rule for a stored rule entity."""
-    s = entity.state
-    condition = Condition(
-        kind=s["condition"],
-        threshold=s.get("threshold"),
-        low=s.get("low"),
-        high=s.get("high"),
-        hysteresis=s.get("hysteresis") or 0.0,
-        silence_s=s.get("silence_s"),
-    )
-    rule = Rule(entity.entity_id, condition, s["severity"], s.get("for_s") or 0.0)
-    return Watch(rule, s["name"], entity.org_id)
+    rule = rule_from_state(entity.entity_id, entity.state)
+    return Watch(rule, entity.state.name, entity.org_id)
 
 
-def _target_key(state: dict[str, Any], org_id: str) -> tuple[str, ...]:
-    kind = state["target_type"]
+TargetKey = tuple[str | None, ...]
+
+
+def _target_key(rule: AlertRule, org_id: str) -> TargetKey:
+    kind = rule.target_type
     if kind == "binding":
-        return ("series", state["binding_id"])
+        return ("series", rule.binding_id)
     if kind == "field":
-        return ("series", state["field_id"])
+        return ("series", rule.field_id)
     if kind == "device_quantity":
-        return ("device", state["device_id"], state["quantity_slug"])
+        return ("device", rule.device_id, rule.quantity_slug)
     if kind == "site_quantity":
-        return ("site", state["site_id"], state["quantity_slug"])
-    return ("org", org_id, state["quantity_slug"])
+        return ("site", rule.site_id, rule.quantity_slug)
+    return ("org", org_id, rule.quantity_slug)
 
 
 class RuleIndex:
@@ -73,14 +70,14 @@ class RuleIndex:
     def __init__(self, state: EntityState) -> None:
         self.state = state
         self.offset = state.offset
-        self.by_target: dict[tuple[str, ...], list[Watch]] = {}
+        self.by_target: dict[TargetKey, list[Watch]] = {}
         self.by_id: dict[str, Watch] = {}
-        for entity in state.of_type("alert_rule").values():
-            if not entity.state.get("enabled", True):
+        for entity in state.of_type(AlertRule).values():
+            if not entity.state.enabled:
                 continue
             try:
                 watch = compile_rule(entity)
-            except (RuleError, KeyError, TypeError):
+            except Invalid:
                 log.warning("alert rule %s cannot be evaluated", entity.entity_id)
                 continue  # checked at create; one bad rule must not stop the rest
             self.by_id[entity.entity_id] = watch
@@ -90,36 +87,35 @@ class RuleIndex:
     def watching(self, series_id: str) -> list[Watch]:
         """Every enabled rule that evaluates this binding or field."""
         found = list(self.by_target.get(("series", series_id), ()))
-        binding = self.state.get("binding", series_id)
+        binding = self.state.get(Binding, series_id)
         if binding is None:
             return found
-        slug = binding.state["quantity_slug"]
-        device = self.state.get("device", binding.state["device_id"])
-        found += self.by_target.get(("device", binding.state["device_id"], slug), ())
-        if device is not None and device.state.get("site_id"):
-            found += self.by_target.get(("site", device.state["site_id"], slug), ())
+        slug = binding.state.quantity_slug
+        device_id = binding.state.device_id
+        device = self.state.get(Device, device_id)
+        found += self.by_target.get(("device", device_id, slug), ())
+        if device is not None and device.state.site_id:
+            found += self.by_target.get(("site", device.state.site_id, slug), ())
         found += self.by_target.get(("org", binding.org_id, slug), ())
         return found
 
     def describe(self, series_id: str) -> Series | None:
         """Where a series comes from, for the alert's text; None if it is gone."""
-        binding = self.state.get("binding", series_id)
+        binding = self.state.get(Binding, series_id)
         if binding is None:
-            field = self.state.get("prism_field", series_id)
+            field = self.state.get(PrismField, series_id)
             if field is None:
                 return None
-            unit = field.state.get("unit") or ""
-            return Series(
-                series_id, field.org_id, None, field.state["name"], unit, None
-            )
-        device = self.state.get("device", binding.state["device_id"])
-        slug = binding.state["quantity_slug"]
+            unit = field.state.unit or ""
+            return Series(series_id, field.org_id, None, field.state.name, unit, None)
+        device = self.state.get(Device, binding.state.device_id)
+        slug = binding.state.quantity_slug
         name = quantities.get(slug).name if slug in quantities.catalog() else slug
         return Series(
             series_id,
             binding.org_id,
-            binding.state["device_id"],
-            device.state["display_name"] if device else "",
+            binding.state.device_id,
+            device.state.display_name if device else "",
             name,
             slug,
         )

@@ -1,137 +1,140 @@
-"""Alert rules: ``/api/v1/alerts/rules/`` (stored and validated here; the Faust
-alert evaluator applies them to the live stream)."""
+"""Alert rules: ``/api/v1/alerts/rules/`` (decided in :mod:`domain.alert_rules`; the
+Faust alert evaluator applies them to the live stream)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import falcon
 import falcon.asgi
 
-from api.auth import Principal, principal_of
-from api.common import Services, body_of, by_creation, owned
+from api.auth import principal_of
+from api.entities import EntityAccess
+from api.request import body_of
 from api.validation import Body, ValidationError
-from projections.entities import Entity
+from domain import alert_rules, states
+from domain.alert_rules import (
+    TARGET_FIELDS,
+    TARGETS,
+    RuleDefinition,
+    RuleTarget,
+    rule_view,
+)
+from domain.alerting import KINDS, SEVERITIES
+from domain.entity import EntityChanged
 from schemas import quantities
-from streams.alerting import KINDS, SEVERITIES, Condition, Rule, RuleError
-
-TARGETS = ("binding", "field", "device_quantity", "site_quantity", "org_quantity")
 
 
-def rule_view(rule: Entity) -> dict[str, Any]:
-    """A rule as stored."""
-    return {"id": rule.entity_id, **rule.state}
+def _target(body: Body) -> RuleTarget:
+    """The target fields of the body's target type (each required)."""
+    kind = body.choice("target_type", TARGETS, default="binding") or "binding"
+    given: dict[str, str | None] = {}
+    for name in TARGET_FIELDS[kind]:
+        if name == "quantity_slug":
+            given[name] = body.string(name, required=True)
+        else:
+            given[name] = body.uuid(name, required=True)
+    return RuleTarget(kind, **given)
 
 
-def _target(body: Body, services: Services, who: Principal) -> dict[str, Any]:
-    kind = body.choice("target_type", TARGETS, default="binding")
-    target: dict[str, Any] = {"target_type": kind}
-    if kind == "binding":
-        binding_id = body.uuid("binding_id", required=True)
-        owned(services.state, "binding", binding_id or "", who)
-        target["binding_id"] = binding_id
-        return target
-    if kind == "field":
-        field_id = body.uuid("field_id", required=True)
-        owned(services.state, "prism_field", field_id or "", who)
-        target["field_id"] = field_id
-        return target
-    slug = body.string("quantity_slug", required=True)
-    if slug not in quantities.catalog():
-        raise ValidationError("quantity_slug", f"unknown quantity {slug!r}")
-    target["quantity_slug"] = slug
-    for field, entity_type, wanted in (
-        ("device_id", "device", "device_quantity"),
-        ("site_id", "site", "site_quantity"),
-    ):
-        if kind == wanted:
-            entity_id = body.uuid(field, required=True)
-            owned(services.state, entity_type, entity_id or "", who)
-            target[field] = entity_id
-    return target
-
-
-def _definition(body: Body) -> dict[str, Any]:
-    condition = {
-        "kind": body.choice("condition", KINDS, default=None),
-        "threshold": body.number("threshold"),
-        "low": body.number("low"),
-        "high": body.number("high"),
-        "hysteresis": body.number("hysteresis", minimum=0) or 0.0,
-        "silence_s": body.number("silence_s", minimum=0),
-    }
-    if condition["kind"] is None:
+def _definition(body: Body) -> RuleDefinition:
+    """The condition and how it fires (checked whole in the domain)."""
+    kind = body.choice("condition", KINDS, default=None)
+    threshold = body.number("threshold")
+    low, high = body.number("low"), body.number("high")
+    hysteresis = body.number("hysteresis", minimum=0) or 0.0
+    silence_s = body.number("silence_s", minimum=0)
+    if kind is None:
         raise ValidationError("condition", "is required")
-    rule = {
-        "name": body.string("name", required=True),
-        "severity": body.choice("severity", SEVERITIES, default="warning"),
-        "for_s": body.number("for_s", minimum=0) or 0.0,
-        "enabled": body.boolean("enabled", default=True),
-        "condition": condition["kind"],
-        **{k: v for k, v in condition.items() if k != "kind"},
-    }
-    try:
-        Rule("check", Condition(**condition), rule["severity"], rule["for_s"])
-    except RuleError as ex:
-        raise ValidationError(ex.field, str(ex).split(": ", 1)[-1]) from ex
-    return rule
+    return RuleDefinition(
+        name=body.string("name", required=True) or "",
+        condition=kind,
+        threshold=threshold,
+        low=low,
+        high=high,
+        hysteresis=hysteresis,
+        silence_s=silence_s,
+        severity=body.choice("severity", SEVERITIES, default="warning") or "warning",
+        for_s=body.number("for_s", minimum=0) or 0.0,
+        enabled=bool(body.boolean("enabled", default=True)),
+    )
+
+
+def _decide(
+    entities: EntityAccess, command: alert_rules.Command
+) -> list[EntityChanged]:
+    return alert_rules.decide(command, entities.state, quantities.catalog())
 
 
 class AlertRules:
     """``GET/POST /api/v1/alerts/rules/`` (GET: ``{"rules": [...]}``)."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess) -> None:
+        self.entities = entities
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        who = principal_of(req)
-        rules = by_creation(self.s.state.in_org("alert_rule", who.org_id).values())
-        resp.media = {"rules": [rule_view(r) for r in rules]}
+        rules = self.entities.state.in_org(states.AlertRule, principal_of(req).org_id)
+        resp.media = {"rules": [rule_view(r) for r in rules.values()]}
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         who = principal_of(req)
         body = await body_of(req)
-        state = {
-            **_target(body, self.s, who),
-            **_definition(body),
-            "created_at": self.s.now_iso(),
-        }
-        rule = await self.s.entities.create(
-            "alert_rule", who.org_id, state, actor=who.user_id
+        command = alert_rules.CreateAlertRule(
+            self.entities.new_id(),
+            who.org_id,
+            _target(body),
+            _definition(body),
+            self.entities.now(),
+            who.user_id,
         )
+        (event,) = _decide(self.entities, command)
+        rule = await self.entities.write_one(event, states.AlertRule)
         resp.status = falcon.HTTP_201
         resp.media = rule_view(rule)
 
 
 class AlertRule:
-    """``GET/PUT/PATCH/DELETE /api/v1/alerts/rules/{rule_id}/`` (PUT and PATCH take
-    the whole definition, as POST does)."""
+    """``GET/PUT/PATCH/DELETE /api/v1/alerts/rules/{rule_id}/`` (PUT and PATCH
+    merge the given fields into the stored definition and check it whole, as POST
+    does)."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess) -> None:
+        self.entities = entities
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, rule_id: str
     ) -> None:
-        resp.media = rule_view(self.s.own(req, "alert_rule", rule_id))
+        who = principal_of(req)
+        resp.media = rule_view(self.entities.own(states.AlertRule, rule_id, who))
 
     async def on_put(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, rule_id: str
     ) -> None:
         who = principal_of(req)
-        rule = owned(self.s.state, "alert_rule", rule_id, who)
-        body = Body({**rule.state, **(await body_of(req)).data})
-        definition = {**_target(body, self.s, who), **_definition(body)}
-        resp.media = rule_view(await self.s.redefine(rule, definition))
+        rule = self.entities.own(states.AlertRule, rule_id, who)
+        stored = states.state_to_wire(rule.state)
+        body = Body({**stored, **(await body_of(req)).data})
+        command = alert_rules.RedefineAlertRule(
+            rule.entity_id,
+            who.org_id,
+            _target(body),
+            _definition(body),
+            self.entities.now(),
+            who.user_id,
+        )
+        (event,) = _decide(self.entities, command)
+        resp.media = rule_view(await self.entities.write_one(event, states.AlertRule))
 
     on_patch = on_put
 
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, rule_id: str
     ) -> None:
-        await self.s.entities.delete(self.s.own(req, "alert_rule", rule_id))
+        who = principal_of(req)
+        command = alert_rules.DeleteAlertRule(
+            rule_id, who.org_id, self.entities.now(), who.user_id
+        )
+        await self.entities.write(_decide(self.entities, command))
         resp.status = falcon.HTTP_204

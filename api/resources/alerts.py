@@ -16,8 +16,15 @@ import orjson
 
 from api.alert_hub import AlertHub, Interest, Item, Subscriber, drain
 from api.auth import Principal, principal_of, still_valid
-from api.common import Services, limit_offset
+from api.paging import limit_offset
 from api.validation import ValidationError
+from domain.alerting import SEVERITIES
+from domain.clock import Clock
+from domain.isotime import iso
+from domain.readmodel import EntityState
+from infra.clickhouse import AsyncStore
+from infra.kafka import AsyncProducer
+from infra.settings import Settings
 from projections.alerts import list_events, transitions_after
 from schemas.alerts import (
     ALERT_COMMANDS_TOPIC,
@@ -26,7 +33,6 @@ from schemas.alerts import (
     transition_id,
     transition_json,
 )
-from streams.alerting import SEVERITIES
 
 STATUSES = ("active", "acknowledged", "resolved")
 REPLAY_LIMIT = 10_000
@@ -53,8 +59,9 @@ class Alerts:
     """``GET /api/v1/alerts/?status&severity&device_id&limit&offset`` ->
     ``{"events": [...]}``, newest first."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, store: AsyncStore, hub: AlertHub) -> None:
+        self.store = store
+        self.hub = hub
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
@@ -62,7 +69,7 @@ class Alerts:
         who = principal_of(req)
         limit, offset = limit_offset(req)
         events = await list_events(
-            self.s.platform.require_store(),
+            self.store,
             who.org_id,
             status=_choice(req, "status", STATUSES),
             severity=_choice(req, "severity", SEVERITIES),
@@ -73,32 +80,34 @@ class Alerts:
         resp.media = {"events": events}
 
 
-async def find_event(services: Services, org_id: str, event_id: str) -> dict[str, Any]:
+async def find_event(
+    store: AsyncStore, hub: AlertHub, org_id: str, event_id: str
+) -> dict[str, Any]:
     """One of the org's alerts, or 404 (also for malformed and foreign ids)."""
     try:
         event_id = str(uuid.UUID(event_id))
     except ValueError as ex:
         raise falcon.HTTPNotFound(description=f"alert {event_id} not found") from ex
-    found = await list_events(
-        services.platform.require_store(), org_id, event_id=event_id, limit=1
-    )
+    found = await list_events(store, org_id, event_id=event_id, limit=1)
     if not found:
         raise falcon.HTTPNotFound(description=f"alert {event_id} not found")
     event = found[0]
-    event["status"] = services.hub.furthest(event_id, event["status"])
+    event["status"] = hub.furthest(event_id, event["status"])
     return event
 
 
 class Alert:
     """``GET /api/v1/alerts/{event_id}/``."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, store: AsyncStore, hub: AlertHub) -> None:
+        self.store = store
+        self.hub = hub
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, event_id: str
     ) -> None:
-        resp.media = await find_event(self.s, principal_of(req).org_id, event_id)
+        org_id = principal_of(req).org_id
+        resp.media = await find_event(self.store, self.hub, org_id, event_id)
 
 
 class AlertAction:
@@ -108,9 +117,20 @@ class AlertAction:
 
     WAIT_S = 5.0
 
-    def __init__(self, services: Services, hub: AlertHub, kind: str) -> None:
-        self.s = services
+    def __init__(
+        self,
+        store: AsyncStore,
+        producer: AsyncProducer,
+        hub: AlertHub,
+        clock: Clock,
+        settings: Settings,
+        kind: str,
+    ) -> None:
+        self.store = store
+        self.producer = producer
         self.hub = hub
+        self.clock = clock
+        self.topic = settings.topic(ALERT_COMMANDS_TOPIC)
         self.kind = kind
         self.status = "acknowledged" if kind == "acknowledge" else "resolved"
 
@@ -118,7 +138,7 @@ class AlertAction:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, event_id: str
     ) -> None:
         who = principal_of(req)
-        event = await find_event(self.s, who.org_id, event_id)
+        event = await find_event(self.store, self.hub, who.org_id, event_id)
         allowed = (
             ("active",) if self.kind == "acknowledge" else ("active", "acknowledged")
         )
@@ -128,13 +148,14 @@ class AlertAction:
             )
         command = AlertCommandIssued(
             self.kind,
+            at=self.clock(),
             rule_id=event["rule_id"],
             series_id=event["series_id"],
             alert_seq=event["alert_seq"],
             actor=who.user_id,
         )
-        await self.s.platform.require_producer().send(
-            self.s.settings.topic(ALERT_COMMANDS_TOPIC),
+        await self.producer.send(
+            self.topic,
             encode_command(command),
             partition=event["source_partition"],
         )
@@ -148,7 +169,7 @@ class AlertAction:
         resp.media = {
             **event,
             "status": self.status,
-            f"{self.status}_at": command.at.isoformat().replace("+00:00", "Z"),
+            f"{self.status}_at": iso(command.at),
             f"{self.status}_by": who.user_id,
         }
 
@@ -156,9 +177,13 @@ class AlertAction:
 class AlertStream:
     """``GET /api/v1/alerts/stream/?severity&device_id``: Server-Sent Events."""
 
-    def __init__(self, services: Services, hub: AlertHub) -> None:
-        self.s = services
+    def __init__(
+        self, state: EntityState, store: AsyncStore, hub: AlertHub, settings: Settings
+    ) -> None:
+        self.state = state
+        self.store = store
         self.hub = hub
+        self.heartbeat_s = settings.sse_heartbeat_s
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
@@ -198,8 +223,9 @@ class AlertStream:
         ring = self.hub.replayable(after)
         if ring is not None:
             return ring, True
-        store = self.s.platform.require_store()
-        older = await transitions_after(store, interest.org_id, after, REPLAY_LIMIT)
+        older = await transitions_after(
+            self.store, interest.org_id, after, REPLAY_LIMIT
+        )
         if len(older) >= REPLAY_LIMIT:
             return older, False
         first_in_ring = self.hub.recent[0][0] if self.hub.recent else None
@@ -221,8 +247,8 @@ class AlertStream:
                         sent = offset
                 if not complete:
                     return
-            async for item in drain(sub, self.s.settings.sse_heartbeat_s):
-                if not still_valid(self.s.state, who, time.time()):
+            async for item in drain(sub, self.heartbeat_s):
+                if not still_valid(self.state, who, time.time()):
                     return  # revoked or expired: the client must authenticate again
                 if item is None:
                     yield None  # Falcon sends a ": ping" comment

@@ -3,130 +3,127 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 import falcon
 import falcon.asgi
 
-from api.auth import SESSION_COOKIE, principal_of, unauthorized
-from api.common import Services, body_of
-from api.identity import InvalidToken, TokenPair, hash_password, verify_password
+from api.auth import SESSION_COOKIE, principal_of
+from api.entities import EntityAccess
+from api.identity import InvalidToken, TokenPair, Tokens, hash_password, verify_password
+from api.request import body_of
 from api.validation import Body, ValidationError
-from projections.entities import Entity
+from domain.entity import Entity
+from domain.errors import NotFound, Unauthorized
+from domain.identity import (
+    EmailTaken,
+    OpenSession,
+    RefreshReused,
+    RegisterAccount,
+    RevokeFamily,
+    RotateRefresh,
+    accept_login,
+    decide,
+    require_email_free,
+)
+from domain.keys import email_key
+from domain.readmodel import EntityState
+from domain.states import TokenFamily, User
 from projections.entitylog import EntityConflict
+
+REVOKE_ATTEMPTS = 5  # a revoke that keeps racing other writes of its family gives up
 
 
 class Sessions:
     """Password checks and token families shared by both surfaces."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess, tokens: Tokens) -> None:
+        self.entities = entities
+        self.tokens = tokens
 
-    async def register(self, email: str, password: str, name: str | None) -> Entity:
+    async def register(
+        self, email: str, password: str, name: str | None
+    ) -> Entity[User]:
         """Create an account with this user as its owner; 409 if the email is taken."""
-        key = f"user.email:{email}"
-        if self.s.state.holder(key) is not None:
-            raise falcon.HTTPConflict(description="email already registered")
+        state = self.entities.state
+        require_email_free(state, email)  # before spending a slow hash on it
         password_hash = await asyncio.to_thread(hash_password, password)
-        now = self.s.now_iso()
-        org_id, user_id = str(uuid.uuid4()), str(uuid.uuid4())
-        account = await self.s.entities.create(
-            "account",
-            org_id,
-            {"name": name or email, "owner_user_id": user_id, "created_at": now},
-            entity_id=org_id,
-        )
-        user_state = {
-            "email": email,
-            "name": name or "",
-            "role": "owner",
-            "password_hash": password_hash,
-            "created_at": now,
-        }
+        org_id, user_id = self.entities.new_id(), self.entities.new_id()
+        at = self.entities.now()
+        command = RegisterAccount(org_id, user_id, email, name, password_hash, at)
         try:
-            return await self.s.entities.create(
-                "user", org_id, user_state, (key,), entity_id=user_id
-            )
-        except EntityConflict as ex:
-            await self.s.entities.delete(account)
-            raise falcon.HTTPConflict(description="email already registered") from ex
+            await self.entities.write(decide(command, state))
+        except EntityConflict as ex:  # lost the race for the email: nothing written
+            raise EmailTaken() from ex
+        return _user(state, user_id)  # the write returned once the fold had it
 
-    async def authenticate(self, email: str, password: str) -> Entity:
+    async def authenticate(self, email: str, password: str) -> Entity[User]:
         """The user with these credentials, or 401 (same answer for either wrong)."""
-        user = self.s.state.held_by("user", f"user.email:{email.lower()}")
-        stored = user.state.get("password_hash") if user else None
+        user = self.entities.state.held_by(User, email_key(email))
+        stored = user.state.password_hash if user else None
         ok = await asyncio.to_thread(verify_password, stored, password)
-        if not ok or user is None:
-            raise unauthorized("invalid email or password")
-        return user
+        return accept_login(user, ok)
 
-    async def open(self, user: Entity) -> TokenPair:
+    async def open(self, user: Entity[User]) -> TokenPair:
         """Start a refresh-token family for a fresh login."""
-        family = str(uuid.uuid4())
-        pair = self.s.tokens.pair(user.entity_id, user.org_id, family, self.s.clock())
-        await self.s.entities.create(
-            "token_family",
-            user.org_id,
-            {
-                "user_id": user.entity_id,
-                "current": pair.refresh_id,
-                "revoked": False,
-                "created_at": self.s.now_iso(),
-            },
-            entity_id=family,
-        )
-        return pair
+        now = self.entities.now()
+        family_id, refresh_id = self.entities.new_id(), self.entities.new_id()
+        command = OpenSession(family_id, user.entity_id, refresh_id, now)
+        await self.entities.write(decide(command, self.entities.state))
+        return self.tokens.pair(user.entity_id, user.org_id, family_id, now, refresh_id)
 
     async def rotate(self, refresh_token: str) -> TokenPair:
         """Swap a refresh token for a new pair; a reused one revokes its family."""
-        try:
-            claims = self.s.tokens.check(refresh_token, "refresh")
-        except InvalidToken as ex:
-            raise unauthorized(str(ex)) from ex
-        family = self.s.state.get("token_family", claims.get("fam", ""))
-        if family is None or family.state.get("revoked"):
-            raise unauthorized("refresh token revoked")
-        if family.state.get("current") != claims.get("jti"):
-            await self._revoke(family)
-            raise unauthorized("refresh token already used; its session is revoked")
-        user = self.s.state.get("user", claims["sub"])
-        if user is None:
-            raise unauthorized("user no longer exists")
-        pair = self.s.tokens.pair(
-            user.entity_id, user.org_id, family.entity_id, self.s.clock()
-        )
-        try:
-            await self.s.entities.update(
-                family, {**family.state, "current": pair.refresh_id}
-            )
-        except EntityConflict as ex:  # raced with another use of the same token
-            await self._revoke(family)
-            raise unauthorized(
-                "refresh token already used; its session is revoked"
-            ) from ex
-        return pair
+        claims = self._refresh_claims(refresh_token)
+        fam, jti = str(claims.get("fam", "")), str(claims.get("jti", ""))
+        next_id, now = self.entities.new_id(), self.entities.now()
+        command = RotateRefresh(fam, jti, claims["sub"], next_id, now)
+        family = await self._rotate(command)
+        return self.tokens.pair(command.user_id, family.org_id, fam, now, next_id)
 
-    async def _revoke(self, family: Entity) -> None:
-        for _ in range(5):
-            current = self.s.state.get("token_family", family.entity_id)
-            if current is None or current.state.get("revoked"):
-                return
+    async def _rotate(self, command: RotateRefresh) -> Entity[TokenFamily]:
+        """Write the rotation; a reused token, or a lost race with its twin, revokes
+        the whole family."""
+        try:
+            (event,) = decide(command, self.entities.state)
+            return await self.entities.write_one(event, TokenFamily)
+        except RefreshReused:
+            await self._revoke(command.family_id)
+            raise
+        except EntityConflict as ex:  # raced with another use of the same token
+            await self._revoke(command.family_id)
+            raise RefreshReused() from ex
+
+    def _refresh_claims(self, refresh_token: str) -> dict[str, Any]:
+        try:
+            return self.tokens.check(refresh_token, "refresh")
+        except InvalidToken as ex:
+            raise Unauthorized(str(ex)) from ex
+
+    async def _revoke(self, family_id: str) -> None:
+        """Revoke a family, deciding again whenever another write moved it on."""
+        for _ in range(REVOKE_ATTEMPTS):
+            command = RevokeFamily(family_id, self.entities.now())
             try:
-                await self.s.entities.update(
-                    current, {**current.state, "revoked": True}
-                )
+                await self.entities.write(decide(command, self.entities.state))
                 return
             except EntityConflict:
                 continue
 
 
-def user_brief(user: Entity) -> dict[str, Any]:
+def _user(state: EntityState, user_id: str) -> Entity[User]:
+    user = state.get(User, user_id)
+    if user is None:
+        raise NotFound("no user behind this credential")
+    return user
+
+
+def user_brief(user: Entity[User]) -> dict[str, Any]:
     """The ``user`` object of register and login."""
     return {
         "user_id": user.entity_id,
-        "email": user.state["email"],
-        "name": user.state.get("name", ""),
+        "email": user.state.email,
+        "name": user.state.name,
     }
 
 
@@ -156,7 +153,7 @@ def set_session_cookie(
 
 async def password_login(
     sessions: Sessions, req: falcon.asgi.Request, resp: falcon.asgi.Response
-) -> tuple[Entity, TokenPair]:
+) -> tuple[Entity[User], TokenPair]:
     """Check email and password, open a session and set its cookie."""
     body = await body_of(req)
     user = await sessions.authenticate(body.email(), _password(body))
@@ -184,6 +181,12 @@ def _refresh_field(body: Body, *names: str) -> str:
         if value:
             return value
     raise ValidationError(names[0], "is required")
+
+
+def _password(body: Body) -> str:
+    value = body.string("password", required=True, max_len=1024, blank=True)
+    assert value is not None  # noqa: S101 - required
+    return value
 
 
 class _SessionResource:
@@ -220,12 +223,6 @@ class Login(_SessionResource):
         resp.media = {"user": user_brief(user), "tokens": tokens_body(pair)}
 
 
-def _password(body: Body) -> str:
-    value = body.string("password", required=True, max_len=1024, blank=True)
-    assert value is not None  # noqa: S101 - required
-    return value
-
-
 class Refresh(_SessionResource):
     """``POST /api/auth/refresh`` (``refresh_token`` or ``refreshToken``)."""
 
@@ -241,23 +238,20 @@ class Refresh(_SessionResource):
 class Me:
     """``GET /api/auth/me``."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, state: EntityState) -> None:
+        self.state = state
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        who = principal_of(req)
-        user = self.s.state.get("user", who.user_id or "")
-        if user is None:
-            raise falcon.HTTPNotFound(description="no user behind this credential")
+        user = _user(self.state, principal_of(req).user_id or "")
         resp.media = {
             "user": {
                 "user_id": user.entity_id,
                 "account_id": user.org_id,
-                "email": user.state["email"],
-                "name": user.state.get("name", ""),
-                "role": user.state["role"],
+                "email": user.state.email,
+                "name": user.state.name,
+                "role": user.state.role,
             }
         }
 

@@ -7,108 +7,101 @@ from typing import Any
 import falcon
 import falcon.asgi
 
-from api.common import Services, body_of
-from api.validation import ValidationError
-from projections.entities import Entity
+from api.auth import principal_of
+from api.entities import EntityAccess
+from api.request import body_of
+from api.resources.sites import context
+from api.validation import Body, ValidationError
+from domain import registry
+from domain.entity import Entity
+from domain.readmodel import EntityState
+from domain.states import Binding as BindingState
+from domain.states import Device
 from projections.entitylog import EntityConflict
 from schemas import quantities
-from schemas.peripherals import registry
-
-ROLES = ("sensor", "actuator")
-TIERS = ("low", "medium", "high")
-MAX_CHANNEL = 65_535
+from schemas.peripherals import PeripheralType
+from schemas.peripherals import registry as pdp_registry
 
 
-def channel_key(device_id: str, channel: int) -> str:
-    """The unique key of a channel on a device."""
-    return f"binding.channel:{device_id}:{channel}"
-
-
-def binding_view(binding: Entity) -> dict[str, Any]:
+def binding_view(binding: Entity[BindingState]) -> dict[str, Any]:
     """A binding with its quantity."""
     s = binding.state
-    q = quantities.catalog()[s["quantity_slug"]]
+    q = quantities.catalog()[s.quantity_slug]
     return {
         "id": binding.entity_id,
-        "device_id": s["device_id"],
-        "channel": s["channel"],
+        "device_id": s.device_id,
+        "channel": s.channel,
         "quantity": {
             "slug": q.slug,
             "name": q.name,
             "base_unit_symbol": q.base_unit_symbol,
         },
         "quantity_slug": q.slug,
-        "role": s["role"],
-        "sample_rate_tier": s["sample_rate_tier"],
-        "is_active": s["is_active"],
-        "peripheral": s.get("peripheral"),
-        "created_at": s["created_at"],
+        "role": s.role,
+        "sample_rate_tier": s.sample_rate_tier,
+        "is_active": s.is_active,
+        "peripheral": s.peripheral,
+        "created_at": s.created_at,
     }
 
 
-def _device(services: Services, req: falcon.asgi.Request, device_id: str) -> Entity:
-    return services.own(req, "device", device_id)
+def bindings_of(state: EntityState, device_id: str) -> list[Entity[BindingState]]:
+    """A device's bindings by channel."""
+    found = state.where(BindingState, "device_id", device_id).values()
+    return sorted(found, key=lambda b: b.state.channel)
 
 
-async def create_binding(
-    services: Services,
-    device: Entity,
-    channel: int,
-    slug: str,
-    role: str,
-    tier: str,
-    peripheral: str | None = None,
-) -> Entity:
-    """Bind a channel; 409 when the channel is taken."""
-    if slug not in quantities.catalog():
-        raise ValidationError("quantity_slug", f"unknown quantity {slug!r}")
-    key = channel_key(device.entity_id, channel)
-    if services.state.holder(key) is not None:
-        raise falcon.HTTPConflict(description=f"channel {channel} is already bound")
-    state = {
-        "device_id": device.entity_id,
-        "channel": channel,
-        "quantity_slug": slug,
-        "role": role,
-        "sample_rate_tier": tier,
-        "is_active": True,
-        "peripheral": peripheral,
-        "created_at": services.now_iso(),
-    }
+def _slug(value: str | None) -> str:
+    if value not in quantities.catalog():
+        raise ValidationError("quantity_slug", f"unknown quantity {value!r}")
+    return value
+
+
+def _channel(body: Body, new_id: str) -> registry.Channel:
+    channel = body.integer(
+        "channel", required=True, minimum=0, maximum=registry.MAX_CHANNEL
+    )
+    slug = body.string("quantity_slug", required=True)
+    role = body.choice("role", registry.ROLES, default="sensor")
+    tier = body.choice("sample_rate_tier", registry.TIERS, default="low")
+    assert channel is not None and role and tier  # noqa: S101 - validated
+    return registry.Channel(new_id, channel, _slug(slug), role, tier)
+
+
+async def _bind(
+    entities: EntityAccess, command: registry.BindChannels
+) -> list[Entity[BindingState]]:
+    """Append the bindings; a channel taken meanwhile is the same 409."""
+    events = registry.decide(command, entities.state)
     try:
-        return await services.entities.create("binding", device.org_id, state, (key,))
+        made = await entities.write(events)
     except EntityConflict as ex:
-        raise falcon.HTTPConflict(
-            description=f"channel {channel} is already bound"
-        ) from ex
+        channels = [c.channel for c in command.channels]
+        raise registry.channels_taken(channels, command.peripheral) from ex
+    return [b for b in made if b is not None]
 
 
 class Bindings:
     """``GET/POST /api/v1/devices/{device_id}/bindings/`` (GET: a bare array)."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess) -> None:
+        self.e = entities
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, device_id: str
     ) -> None:
-        device = _device(self.s, req, device_id)
-        found = self.s.state.where("binding", "device_id", device.entity_id).values()
+        device = self.e.own(Device, device_id, principal_of(req))
         resp.media = [
-            binding_view(b) for b in sorted(found, key=lambda b: b.state["channel"])
+            binding_view(b) for b in bindings_of(self.e.state, device.entity_id)
         ]
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, device_id: str
     ) -> None:
-        device = _device(self.s, req, device_id)
-        body = await body_of(req)
-        channel = body.integer("channel", required=True, minimum=0, maximum=MAX_CHANNEL)
-        slug = body.string("quantity_slug", required=True)
-        role = body.choice("role", ROLES, default="sensor")
-        tier = body.choice("sample_rate_tier", TIERS, default="low")
-        assert channel is not None and slug and role and tier  # noqa: S101 - validated
-        binding = await create_binding(self.s, device, channel, slug, role, tier)
+        self.e.own(Device, device_id, principal_of(req))
+        channel = _channel(await body_of(req), self.e.new_id())
+        command = registry.BindChannels(context(self.e, req), device_id, [channel])
+        (binding,) = await _bind(self.e, command)
         resp.status = falcon.HTTP_201
         resp.media = binding_view(binding)
 
@@ -117,17 +110,8 @@ class Binding:
     """``GET/PATCH/DELETE /api/v1/devices/{device_id}/bindings/{binding_id}/``;
     PATCH ``{"is_active": false}`` deactivates."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
-
-    def _binding(
-        self, req: falcon.asgi.Request, device_id: str, binding_id: str
-    ) -> Entity:
-        device = _device(self.s, req, device_id)
-        binding = self.s.own(req, "binding", binding_id)
-        if binding.state["device_id"] != device.entity_id:
-            raise falcon.HTTPNotFound(description=f"binding {binding_id} not found")
-        return binding
+    def __init__(self, entities: EntityAccess) -> None:
+        self.e = entities
 
     async def on_get(
         self,
@@ -136,7 +120,9 @@ class Binding:
         device_id: str,
         binding_id: str,
     ) -> None:
-        resp.media = binding_view(self._binding(req, device_id, binding_id))
+        org = principal_of(req).org_id
+        binding = registry.binding_on(self.e.state, org, device_id, binding_id)
+        resp.media = binding_view(binding)
 
     async def on_patch(
         self,
@@ -145,19 +131,15 @@ class Binding:
         device_id: str,
         binding_id: str,
     ) -> None:
-        binding = self._binding(req, device_id, binding_id)
-        body = await body_of(req)
-        changes: dict[str, Any] = {}
-        if body.has("is_active"):
-            changes["is_active"] = body.boolean("is_active")
-        if body.has("role"):
-            changes["role"] = body.choice("role", ROLES)
-        if body.has("sample_rate_tier"):
-            changes["sample_rate_tier"] = body.choice("sample_rate_tier", TIERS)
-        if not changes:
-            raise ValidationError("body", "give is_active, role or sample_rate_tier")
-        updated = await self.s.entities.update(binding, {**binding.state, **changes})
-        resp.media = binding_view(updated)
+        registry.binding_on(
+            self.e.state, principal_of(req).org_id, device_id, binding_id
+        )
+        changes = _binding_changes(await body_of(req))
+        command = registry.UpdateBinding(
+            context(self.e, req), device_id, binding_id, changes
+        )
+        (event,) = registry.decide(command, self.e.state)
+        resp.media = binding_view(await self.e.write_one(event, BindingState))
 
     async def on_delete(
         self,
@@ -166,28 +148,37 @@ class Binding:
         device_id: str,
         binding_id: str,
     ) -> None:
-        await self.s.entities.delete(self._binding(req, device_id, binding_id))
+        command = registry.DeleteBinding(context(self.e, req), device_id, binding_id)
+        await self.e.write(registry.decide(command, self.e.state))
         resp.status = falcon.HTTP_204
 
 
+def _binding_changes(body: Body) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if body.has("is_active"):
+        changes["is_active"] = body.boolean("is_active")
+    if body.has("role"):
+        changes["role"] = body.choice("role", registry.ROLES)
+    if body.has("sample_rate_tier"):
+        changes["sample_rate_tier"] = body.choice("sample_rate_tier", registry.TIERS)
+    return changes
+
+
 class Peripherals:
-    """``POST /api/v1/devices/{device_id}/peripherals/``: attach a PDP peripheral
+    """``GET/POST /api/v1/devices/{device_id}/peripherals/``: attach a PDP peripheral
     type at a channel and create one binding per channel it provides."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess) -> None:
+        self.e = entities
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, device_id: str
     ) -> None:
-        device = _device(self.s, req, device_id)
-        found = self.s.state.where("binding", "device_id", device.entity_id).values()
+        device = self.e.own(Device, device_id, principal_of(req))
         attached: dict[str, list[int]] = {}
-        for b in found:
-            if b.state.get("peripheral"):
-                attached.setdefault(b.state["peripheral"], []).append(
-                    b.state["channel"]
-                )
+        for b in bindings_of(self.e.state, device.entity_id):
+            if b.state.peripheral:
+                attached.setdefault(b.state.peripheral, []).append(b.state.channel)
         resp.media = {
             "peripherals": [
                 {"pdp_type_id": t, "channels": sorted(c)}
@@ -198,40 +189,32 @@ class Peripherals:
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, device_id: str
     ) -> None:
-        device = _device(self.s, req, device_id)
-        body = await body_of(req)
+        self.e.own(Device, device_id, principal_of(req))
+        ptype, channels = self._parse(await body_of(req))
+        command = registry.BindChannels(
+            context(self.e, req), device_id, channels, ptype.pdp_type_id
+        )
+        made = await _bind(self.e, command)
+        resp.status = falcon.HTTP_201
+        resp.media = {
+            "peripheral": ptype.detail(),
+            "bindings": [binding_view(b) for b in made],
+        }
+
+    def _parse(self, body: Body) -> tuple[PeripheralType, list[registry.Channel]]:
         type_id = body.string("pdp_type_id", required=True)
-        ptype = registry().get(type_id or "")
+        ptype = pdp_registry().get(type_id or "")
         if ptype is None:
             raise ValidationError("pdp_type_id", f"unknown peripheral type {type_id!r}")
         first = body.integer(
             "channel",
             required=True,
             minimum=0,
-            maximum=MAX_CHANNEL - len(ptype.channels),
+            maximum=registry.MAX_CHANNEL - len(ptype.channels),
         )
         assert first is not None  # noqa: S101 - required
-        taken = [
-            c.offset + first
-            for c in ptype.channels
-            if self.s.state.holder(channel_key(device.entity_id, c.offset + first))
-        ]
-        if taken:
-            raise falcon.HTTPConflict(description=f"channels {taken} are already bound")
-        made = [
-            await create_binding(
-                self.s,
-                device,
-                first + c.offset,
-                c.quantity_slug,
-                "sensor",
-                "low",
-                peripheral=ptype.pdp_type_id,
-            )
+        channels = [
+            registry.Channel(self.e.new_id(), first + c.offset, c.quantity_slug)
             for c in ptype.channels
         ]
-        resp.status = falcon.HTTP_201
-        resp.media = {
-            "peripheral": ptype.detail(),
-            "bindings": [binding_view(b) for b in made],
-        }
+        return ptype, channels

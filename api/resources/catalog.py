@@ -5,7 +5,7 @@ from __future__ import annotations
 import falcon
 import falcon.asgi
 
-from api.common import page
+from api.paging import page
 from api.validation import ValidationError
 from schemas import quantities
 from schemas.peripherals import registry

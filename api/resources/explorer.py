@@ -8,11 +8,15 @@ import falcon
 import falcon.asgi
 
 from api.auth import Principal, principal_of
-from api.common import Services
-from api.identity import iso
+from api.entities import EntityAccess
 from api.ingest_parse import to_micros
-from api.resources.devices import owned_device
 from api.validation import ValidationError, parse_int
+from domain.clock import Clock
+from domain.isotime import iso
+from domain.readmodel import EntityState
+from domain.states import Binding, Device, PrismField
+from infra.clickhouse import AsyncStore
+from infra.settings import Settings
 from projections.explorer import BadQuery, assemble, iso_us, parse_time, plan
 from projections.telemetry import bucket_averages, latest_readings
 from schemas import quantities
@@ -24,34 +28,42 @@ MAX_POINTS = 10_000
 class Explorer:
     """``GET /api/v1/explorer/query/?binding_ids=…&start=…&end=…&max_points=…``."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(
+        self, state: EntityState, store: AsyncStore, clock: Clock, settings: Settings
+    ) -> None:
+        self.state = state
+        self.store = store
+        self.clock = clock
+        self.max_series = settings.explorer_max_series
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         who = principal_of(req)
         ids = self._ids(req.get_param("binding_ids") or "")
-        resp.media = await query_series(self.s, req, who, ids, "-1h")
+        now_us = to_micros(self.clock())
+        resp.media = await query_series(
+            self.state, self.store, now_us, req, who, ids, "-1h"
+        )
 
     def _ids(self, raw: str) -> list[str]:
         ids = list(dict.fromkeys(x.strip() for x in raw.split(",") if x.strip()))
         if not ids:
             raise ValidationError("binding_ids", "is required (comma-separated UUIDs)")
-        limit = self.s.settings.explorer_max_series
+        limit = self.max_series
         if len(ids) > limit:
             raise ValidationError("binding_ids", f"at most {limit} series per query")
         return ids
 
 
 def describe_series(
-    services: Services, who: Principal, ids: list[str]
+    state: EntityState, who: Principal, ids: list[str]
 ) -> dict[str, dict[str, Any]]:
     """Label and unit of each binding or Prism field id; 404 naming unknown ids."""
     found: dict[str, dict[str, Any]] = {}
     missing = []
     for series_id in ids:
-        described = _describe_one(services, who, series_id)
+        described = _describe_one(state, who, series_id)
         if described is None:
             missing.append(series_id)
         else:
@@ -64,31 +76,32 @@ def describe_series(
 
 
 def _describe_one(
-    services: Services, who: Principal, series_id: str
+    state: EntityState, who: Principal, series_id: str
 ) -> dict[str, Any] | None:
-    state = services.state
-    binding = state.get("binding", series_id)
-    if binding is not None and binding.org_id == who.org_id:
-        device = state.get("device", binding.state["device_id"])
-        q = quantities.catalog()[binding.state["quantity_slug"]]
-        name = device.state["display_name"] if device else "?"
+    binding = state.owned(Binding, series_id, who.org_id)
+    if binding is not None:
+        device = state.get(Device, binding.state.device_id)
+        q = quantities.catalog()[binding.state.quantity_slug]
+        name = device.state.display_name if device else "?"
         return {"label": f"{name} / {q.name}", "unit": q.base_unit_symbol}
-    field = state.get("prism_field", series_id)
-    if field is not None and field.org_id == who.org_id:
-        return {"label": field.state["name"], "unit": field.state["unit"]}
+    field = state.owned(PrismField, series_id, who.org_id)
+    if field is not None:
+        return {"label": field.state.name, "unit": field.state.unit}
     return None
 
 
 async def query_series(
-    services: Services,
+    state: EntityState,
+    store: AsyncStore,
+    now: int,
     req: falcon.asgi.Request,
     who: Principal,
     ids: list[str],
     default_start: str,
 ) -> dict[str, Any]:
-    """The explorer answer for ``ids`` over the request's start/end/max_points."""
-    described = describe_series(services, who, ids)
-    now = to_micros(services.clock())
+    """The explorer answer for ``ids`` over the request's start/end/max_points
+    (relative times count back from ``now``, in UTC microseconds)."""
+    described = describe_series(state, who, ids)
     try:
         end = parse_time(req.get_param("end") or "now", now, "end")
         start = parse_time(req.get_param("start") or default_start, now, "start")
@@ -101,7 +114,7 @@ async def query_series(
         p = plan(start, end, max_points)
     except BadQuery as ex:
         raise ValidationError(ex.parameter, str(ex).split(": ", 1)[-1]) from ex
-    rows = await bucket_averages(services.platform.require_store(), who.org_id, ids, p)
+    rows = await bucket_averages(store, who.org_id, ids, p)
     axis, values = assemble(p, ids, rows)
     return {
         "timestamps": axis,
@@ -119,26 +132,25 @@ async def query_series(
 class Latest:
     """``GET /api/v1/devices/{device_id}/latest/``."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess, store: AsyncStore) -> None:
+        self.e = entities
+        self.store = store
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, device_id: str
     ) -> None:
-        device = owned_device(self.s, req, device_id)
-        readings = await latest_readings(
-            self.s.platform.require_store(), device.org_id, device.entity_id
-        )
+        device = self.e.own(Device, device_id, principal_of(req))
+        readings = await latest_readings(self.store, device.org_id, device.entity_id)
         out = []
         for r in readings:
-            binding = self.s.state.get("binding", r["binding_id"])
+            binding = self.e.state.get(Binding, r["binding_id"])
             if binding is None:
                 continue  # a deleted binding's history is not a current reading
-            q = quantities.catalog()[binding.state["quantity_slug"]]
+            q = quantities.catalog()[binding.state.quantity_slug]
             out.append(
                 {
                     "binding_id": r["binding_id"],
-                    "channel": binding.state["channel"],
+                    "channel": binding.state.channel,
                     "quantity": q.name,
                     "quantity_slug": q.slug,
                     "unit": q.base_unit_symbol,

@@ -8,12 +8,18 @@ import falcon
 import falcon.asgi
 
 from api.auth import Principal, principal_of
-from api.common import Services, body_of
 from api.idempotency import IdempotencyCache
 from api.ingest_parse import Columns, validate
-from api.resources.devices import hardware_key
+from api.presence import Presence
+from api.request import body_of
 from api.validation import ValidationError
-from projections.entities import Entity
+from domain.clock import Clock
+from domain.entity import Entity
+from domain.keys import hardware_key
+from domain.readmodel import EntityState
+from domain.states import Binding, Device
+from infra.kafka import AsyncProducer
+from infra.settings import Settings
 from schemas.events import MEASUREMENTS_TOPIC, MeasurementBatch, encode_batch
 
 MODES = ("partial", "atomic")
@@ -24,10 +30,21 @@ class Ingest:
 
     auth = "gateway"
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(
+        self,
+        state: EntityState,
+        producer: AsyncProducer,
+        presence: Presence,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
+        self.state = state
+        self.producer = producer
+        self.presence = presence
+        self.clock = clock
+        self.max_measurements = settings.ingest_max_measurements
         self.cache = IdempotencyCache()
-        self.topic = services.settings.topic(MEASUREMENTS_TOPIC)
+        self.topic = settings.topic(MEASUREMENTS_TOPIC)
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
@@ -41,7 +58,7 @@ class Ingest:
         measurements = body.data.get("measurements")
         if not isinstance(measurements, list) or not measurements:
             raise ValidationError("measurements", "must be a non-empty array")
-        limit = self.s.settings.ingest_max_measurements
+        limit = self.max_measurements
         if len(measurements) > limit:
             raise falcon.HTTPContentTooLarge(
                 description=f"at most {limit} measurements per request"
@@ -59,12 +76,12 @@ class Ingest:
         resp.status = status
         resp.media = answer
 
-    def _device(self, who: Principal, hardware_id: str) -> Entity:
+    def _device(self, who: Principal, hardware_id: str) -> Entity[Device]:
         if who.hardware_id and who.hardware_id != hardware_id:
             raise falcon.HTTPForbidden(
                 description=f"this gateway token may only ingest for {who.hardware_id}"
             )
-        device = self.s.state.held_by("device", hardware_key(who.org_id, hardware_id))
+        device = self.state.held_by(Device, hardware_key(who.org_id, hardware_id))
         if device is None:
             raise falcon.HTTPNotFound(
                 description=f"no device with hardware_id {hardware_id!r}"
@@ -74,21 +91,21 @@ class Ingest:
     async def _accept(
         self,
         who: Principal,
-        device: Entity,
+        device: Entity[Device],
         measurements: list[Any],
         mode: str,
         key: str | None,
     ) -> tuple[str, dict[str, Any]]:
-        now = self.s.clock()
-        bindings = self.s.state.where("binding", "device_id", device.entity_id)
-        active = {b for b, e in bindings.items() if e.state.get("is_active", True)}
+        now = self.clock()
+        bindings = self.state.where(Binding, "device_id", device.entity_id)
+        active = {b for b, e in bindings.items() if e.state.is_active}
         cols = validate(measurements, active, now)
         if cols.errors and (mode == "atomic" or not cols.accepted):
             return falcon.HTTP_400, _refusal(cols, mode)
         batch = MeasurementBatch(
             who.org_id,
             device.entity_id,
-            device.state["hardware_id"],
+            device.state.hardware_id,
             cols.binding_ids,
             cols.timestamps,
             cols.kinds,
@@ -98,10 +115,10 @@ class Ingest:
             received_at=now,
             idempotency_key=key,
         )
-        await self.s.platform.require_producer().send(
+        await self.producer.send(
             self.topic, encode_batch(batch), key=device.entity_id.encode()
         )
-        self.s.presence.seen[device.entity_id] = now
+        self.presence.seen[device.entity_id] = now
         return falcon.HTTP_202, {
             "batch_id": batch.batch_id,
             "device_id": device.entity_id,

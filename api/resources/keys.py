@@ -8,149 +8,169 @@ import falcon
 import falcon.asgi
 
 from api.auth import principal_of
-from api.common import Services, body_of, by_creation, page
+from api.entities import EntityAccess
 from api.identity import new_api_key, new_gateway_token, sha256
-from projections.entities import Entity
+from api.paging import page
+from api.request import body_of
+from api.usage import KeyUsage
+from api.validation import Body
+from domain import states
+from domain.entity import Entity
+from domain.identity import (
+    PERMISSIONS,
+    CreateApiKey,
+    CreateGatewayToken,
+    DeleteApiKey,
+    DeleteGatewayToken,
+    decide,
+)
 
-PERMISSIONS = ("read", "write")
 
-
-def key_view(entity: Entity, usage: int) -> dict[str, Any]:
+def key_view(entity: Entity[states.ApiKey], usage: int) -> dict[str, Any]:
     """An API key as listed (never the key itself)."""
     s = entity.state
     return {
         "id": entity.entity_id,
-        "name": s["name"],
-        "key_prefix": s["key_prefix"],
-        "permissions": s["permissions"],
+        "name": s.name,
+        "key_prefix": s.key_prefix,
+        "permissions": list(s.permissions),
         "usage_count": usage,
-        "last_used_at": s.get("last_used_at"),
-        "created_at": s["created_at"],
+        "last_used_at": s.last_used_at,
+        "created_at": s.created_at,
     }
+
+
+def _name(body: Body) -> str:
+    value = body.string("name", required=True)
+    assert value is not None  # noqa: S101 - required
+    return value
 
 
 class Keys:
     """``GET/POST /api/keys``."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess, usage: KeyUsage) -> None:
+        self.entities = entities
+        self.usage = usage
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        who = principal_of(req)
-        keys = by_creation(self.s.state.in_org("api_key", who.org_id).values())
+        keys = self.entities.state.in_org(states.ApiKey, principal_of(req).org_id)
         resp.media = {
             "keys": [
-                key_view(
-                    k, self.s.usage.total(k.entity_id, k.state.get("usage_count", 0))
-                )
-                for k in keys
+                key_view(k, self.usage.total(k.entity_id, k.state.usage_count))
+                for k in keys.values()
             ]
         }
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        who = principal_of(req)
-        body = await body_of(req)
-        name = body.string("name", required=True)
-        permissions = body.strings("permissions", PERMISSIONS, default=["read"])
-        if not permissions:
-            permissions = ["read"]
-        if "write" in permissions and "read" not in permissions:
-            permissions = ["read", *permissions]
+        who, body = principal_of(req), await body_of(req)
+        name = _name(body)
+        permissions = body.strings("permissions", PERMISSIONS)
         full = new_api_key()
-        state = {
-            "name": name,
-            "key_prefix": full[:10],
-            "permissions": permissions,
-            "user_id": who.user_id,
-            "usage_count": 0,
-            "last_used_at": None,
-            "created_at": self.s.now_iso(),
-        }
-        entity = await self.s.entities.create(
-            "api_key", who.org_id, state, (f"api_key.hash:{sha256(full)}",)
+        command = CreateApiKey(
+            key_id=self.entities.new_id(),
+            org_id=who.org_id,
+            user_id=who.user_id,
+            name=name,
+            permissions=None if permissions is None else tuple(permissions),
+            key_hash=sha256(full),
+            key_prefix=full[:10],
+            at=self.entities.now(),
+            actor=who.credential_id,
         )
+        (event,) = decide(command, self.entities.state)
+        key = await self.entities.write_one(event, states.ApiKey)
         resp.status = falcon.HTTP_201
-        resp.media = {"key": {**key_view(entity, 0), "full_key": full}}
+        resp.media = {"key": {**key_view(key, 0), "full_key": full}}
 
 
 class Key:
     """``DELETE /api/keys/{key_id}``."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess) -> None:
+        self.entities = entities
 
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, key_id: str
     ) -> None:
-        entity = self.s.own(req, "api_key", key_id)
-        await self.s.entities.delete(entity)
+        who = principal_of(req)
+        command = DeleteApiKey(
+            key_id, who.org_id, self.entities.now(), who.credential_id
+        )
+        await self.entities.write(decide(command, self.entities.state))
         resp.media = {"success": True}
 
 
-def token_view(entity: Entity) -> dict[str, Any]:
+def token_view(entity: Entity[states.GatewayToken]) -> dict[str, Any]:
     """A gateway token as listed (never the token itself)."""
     s = entity.state
     return {
         "id": entity.entity_id,
-        "name": s["name"],
-        "hardware_id": s.get("hardware_id"),
-        "token_prefix": s["token_prefix"],
-        "created_at": s["created_at"],
+        "name": s.name,
+        "hardware_id": s.hardware_id,
+        "token_prefix": s.token_prefix,
+        "created_at": s.created_at,
     }
 
 
 class GatewayTokens:
     """``GET/POST /api/v1/ingest/tokens/``."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess) -> None:
+        self.entities = entities
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         who = principal_of(req)
-        tokens = by_creation(self.s.state.in_org("gateway_token", who.org_id).values())
-        resp.media = page(req, tokens, token_view)
+        tokens = self.entities.state.in_org(states.GatewayToken, who.org_id)
+        resp.media = page(req, tokens.values(), token_view)
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        who = principal_of(req)
-        body = await body_of(req)
-        name = body.string("name", required=True)
+        who, body = principal_of(req), await body_of(req)
+        name = _name(body)
         hardware_id = body.string("hardware_id", max_len=128)
         raw = new_gateway_token()
-        state = {
-            "name": name,
-            "hardware_id": hardware_id,
-            "token_prefix": raw[:10],
-            "created_at": self.s.now_iso(),
-        }
-        entity = await self.s.entities.create(
-            "gateway_token", who.org_id, state, (f"gateway_token.hash:{sha256(raw)}",)
+        command = CreateGatewayToken(
+            token_id=self.entities.new_id(),
+            org_id=who.org_id,
+            name=name,
+            hardware_id=hardware_id,
+            token_hash=sha256(raw),
+            token_prefix=raw[:10],
+            at=self.entities.now(),
+            actor=who.credential_id,
         )
+        (event,) = decide(command, self.entities.state)
+        token = await self.entities.write_one(event, states.GatewayToken)
         resp.status = falcon.HTTP_201
-        resp.media = {**token_view(entity), "raw_token": raw}
+        resp.media = {**token_view(token), "raw_token": raw}
 
 
 class GatewayToken:
     """``GET/DELETE /api/v1/ingest/tokens/{token_id}/`` (DELETE revokes)."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess) -> None:
+        self.entities = entities
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, token_id: str
     ) -> None:
-        resp.media = token_view(self.s.own(req, "gateway_token", token_id))
+        who = principal_of(req)
+        resp.media = token_view(self.entities.own(states.GatewayToken, token_id, who))
 
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, token_id: str
     ) -> None:
-        entity = self.s.own(req, "gateway_token", token_id)
-        await self.s.entities.delete(entity)
+        who = principal_of(req)
+        command = DeleteGatewayToken(
+            token_id, who.org_id, self.entities.now(), who.credential_id
+        )
+        await self.entities.write(decide(command, self.entities.state))
         resp.status = falcon.HTTP_204

@@ -1,106 +1,100 @@
 """Prism computed fields: ``/api/v1/prism/fields/`` CRUD, ``/api/v1/prism/{field_id}
-/data/`` and backfill over stored history."""
+/data/`` and backfill over stored history (decided in :mod:`domain.prism_fields`)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import falcon
 import falcon.asgi
 
-from api.auth import Principal, principal_of
-from api.common import Services, body_of, by_creation, owned
+from api.auth import principal_of
+from api.entities import EntityAccess
 from api.ingest_parse import to_micros
+from api.request import body_of
 from api.resources.explorer import query_series
 from api.validation import Body, ValidationError
-from projections.entities import Entity
+from domain import prism_fields
+from domain.clock import Clock
+from domain.errors import Conflict, NotFound
+from domain.prism_fields import FieldDefinition, field_view
+from domain.readmodel import EntityState
+from domain.states import PrismField, state_to_wire
+from infra.clickhouse import AsyncStore
 from projections.explorer import BadQuery, parse_time
-from streams.prism.alignment import binding_unit
-from streams.prism.backfill import MAX_RANGE_US, Backfill, run_backfill
-from streams.prism.expression import ExpressionError, compile_expression
+from streams.prism.alignment import quantity_unit
+from streams.prism.backfill import MAX_RANGE_US, Backfill, BackfillJobs
+from streams.prism.expression import ExpressionError, Program, compile_expression
 
 MAX_INPUTS = 16
 
 
-def field_view(field: Entity, backfill: Backfill | None = None) -> dict[str, Any]:
-    """A field as the API shows it."""
-    s = field.state
-    view = {
-        "id": field.entity_id,
-        "name": s["name"],
-        "description": s.get("description", ""),
-        "expression": s["expression"],
-        "inputs": s["inputs"],
-        "unit": s["unit"],
-        "declared_unit": s.get("declared_unit"),
-        "align_s": s.get("align_s"),
-        "created_at": s["created_at"],
-        "updated_at": s.get("updated_at", s["created_at"]),
-    }
-    if backfill is not None:
-        view["backfill"] = backfill.view()
-    return view
-
-
-def _inputs(body: Body, services: Services, who: Principal) -> dict[str, str]:
+def _inputs(body: Body) -> dict[str, str]:
+    """Variable name -> binding id (the bindings are checked in the domain)."""
     raw = body.data.get("inputs")
     if not isinstance(raw, dict) or not raw:
         raise ValidationError("inputs", "must map each variable name to a binding id")
     if len(raw) > MAX_INPUTS:
         raise ValidationError("inputs", f"at most {MAX_INPUTS} inputs")
-    inputs = {}
     for variable, binding_id in raw.items():
         name = f"inputs.{variable}"
         if not isinstance(variable, str) or not variable.isidentifier():
             raise ValidationError(name, "variable names must be identifiers")
         if not isinstance(binding_id, str):
             raise ValidationError(name, "must be a binding id")
-        binding = services.state.get("binding", binding_id)
-        if binding is None or binding.org_id != who.org_id:
-            raise ValidationError(name, f"unknown binding {binding_id}")
-        inputs[variable] = binding_id
-    return inputs
+    return dict(raw)
 
 
-def _definition(body: Body, services: Services, who: Principal) -> dict[str, Any]:
-    inputs = _inputs(body, services, who)
-    expression = body.string("expression", required=True, max_len=1000)
-    declared = body.string("unit", max_len=100)
-    align = body.number("align_s", minimum=0.001, maximum=86_400)
-    units = {v: binding_unit(services.state, b) or "" for v, b in inputs.items()}
+def _compile(expression: str, slugs: dict[str, str], declared: str | None) -> Program:
+    """The expression compiled over its inputs' units (400 on ``expression``)."""
+    units = {variable: quantity_unit(slug) or "" for variable, slug in slugs.items()}
     try:
-        program = compile_expression(expression or "", units, declared)
+        return compile_expression(expression, units, declared)
     except ExpressionError as ex:
         raise ValidationError("expression", str(ex)) from ex
-    if not program.variables:
-        raise ValidationError("expression", "uses none of the inputs")
-    return {
-        "name": body.string("name", required=True),
-        "description": body.string("description", max_len=2000, blank=True) or "",
-        "expression": expression,
-        "inputs": inputs,
-        "unit": program.unit,
-        "declared_unit": declared,
-        "align_s": align,
-    }
+
+
+def _definition(body: Body, state: EntityState, org_id: str) -> FieldDefinition:
+    inputs = _inputs(body)
+    # Compiling needs the inputs' units: an input that is not the org's is refused
+    # first, naming it.
+    slugs = prism_fields.input_quantities(state, org_id, inputs)
+    expression = body.string("expression", required=True, max_len=1000) or ""
+    declared = body.string("unit", max_len=100)
+    align = body.number("align_s", minimum=0.001, maximum=86_400)
+    program = _compile(expression, slugs, declared)
+    return FieldDefinition(
+        name=body.string("name", required=True) or "",
+        expression=expression,
+        inputs=inputs,
+        unit=program.unit,
+        variables=program.variables,
+        description=body.string("description", max_len=2000, blank=True) or "",
+        declared_unit=declared,
+        align_s=align,
+    )
+
+
+def _backfill_view(jobs: BackfillJobs, field_id: str) -> dict[str, Any] | None:
+    job = jobs.get(field_id)
+    return None if job is None else job.view()
 
 
 class Fields:
     """``GET/POST /api/v1/prism/fields/`` (GET: ``{"fields": [...]}``)."""
 
-    def __init__(self, services: Services, jobs: dict[str, Backfill]) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess, jobs: BackfillJobs) -> None:
+        self.entities = entities
         self.jobs = jobs
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        fields = self.s.state.in_org("prism_field", principal_of(req).org_id)
+        fields = self.entities.state.in_org(PrismField, principal_of(req).org_id)
         resp.media = {
             "fields": [
-                field_view(f, self.jobs.get(f.entity_id))
-                for f in by_creation(fields.values())
+                field_view(f, _backfill_view(self.jobs, f.entity_id))
+                for f in fields.values()
             ]
         }
 
@@ -109,44 +103,59 @@ class Fields:
     ) -> None:
         who = principal_of(req)
         body = await body_of(req)
-        state = {**_definition(body, self.s, who), "created_at": self.s.now_iso()}
-        field = await self.s.entities.create(
-            "prism_field", who.org_id, state, actor=who.user_id
+        command = prism_fields.CreateField(
+            self.entities.new_id(),
+            who.org_id,
+            _definition(body, self.entities.state, who.org_id),
+            self.entities.now(),
+            who.user_id,
         )
+        (event,) = prism_fields.decide(command, self.entities.state)
         resp.status = falcon.HTTP_201
-        resp.media = field_view(field)
+        resp.media = field_view(await self.entities.write_one(event, PrismField))
 
 
 class Field:
     """``GET/PUT/PATCH/DELETE /api/v1/prism/fields/{field_id}/`` (PUT and PATCH
     merge the given fields into the stored definition and re-check it)."""
 
-    def __init__(self, services: Services, jobs: dict[str, Backfill]) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess, jobs: BackfillJobs) -> None:
+        self.entities = entities
         self.jobs = jobs
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, field_id: str
     ) -> None:
-        field = self.s.own(req, "prism_field", field_id)
-        resp.media = field_view(field, self.jobs.get(field.entity_id))
+        field = self.entities.own(PrismField, field_id, principal_of(req))
+        resp.media = field_view(field, _backfill_view(self.jobs, field.entity_id))
 
     async def on_put(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, field_id: str
     ) -> None:
         who = principal_of(req)
-        field = owned(self.s.state, "prism_field", field_id, who)
+        field = self.entities.own(PrismField, field_id, who)
         given = (await body_of(req)).data
-        merged = {**field.state, "unit": field.state.get("declared_unit"), **given}
-        definition = _definition(Body(merged), self.s, who)
-        resp.media = field_view(await self.s.redefine(field, definition))
+        # "unit" in a body is the declared unit, not the compiled one it stores.
+        stored = {**state_to_wire(field.state), "unit": field.state.declared_unit}
+        definition = _definition(
+            Body({**stored, **given}), self.entities.state, who.org_id
+        )
+        command = prism_fields.RedefineField(
+            field.entity_id, who.org_id, definition, self.entities.now(), who.user_id
+        )
+        (event,) = prism_fields.decide(command, self.entities.state)
+        resp.media = field_view(await self.entities.write_one(event, PrismField))
 
     on_patch = on_put
 
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, field_id: str
     ) -> None:
-        await self.s.entities.delete(self.s.own(req, "prism_field", field_id))
+        who = principal_of(req)
+        command = prism_fields.DeleteField(
+            field_id, who.org_id, self.entities.now(), who.user_id
+        )
+        await self.entities.write(prism_fields.decide(command, self.entities.state))
         resp.status = falcon.HTTP_204
 
 
@@ -154,30 +163,42 @@ class FieldData:
     """``GET /api/v1/prism/{field_id}/data/?start&end&max_points`` (default: the
     last 24 h), answered like the explorer for this one series."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess, store: AsyncStore, clock: Clock) -> None:
+        self.entities = entities
+        self.store = store
+        self.clock = clock
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, field_id: str
     ) -> None:
         who = principal_of(req)
-        field = self.s.own(req, "prism_field", field_id)
-        answer = await query_series(self.s, req, who, [field.entity_id], "-24h")
-        series = answer["series"][0]
-        resp.media = {
-            "field_id": field.entity_id,
-            "name": field.state["name"],
-            "expression": field.state["expression"],
-            "unit": field.state["unit"],
-            "points": [
-                {"time": t, "value": v}
-                for t, v in zip(answer["timestamps"], series["values"], strict=True)
-                if v is not None
-            ],
-            "timestamps": answer["timestamps"],
-            "values": series["values"],
-            "meta": answer["meta"],
-        }
+        field = self.entities.own(PrismField, field_id, who)
+        now_us = to_micros(self.clock())
+        answer = await query_series(
+            self.entities.state, self.store, now_us, req, who, [field.entity_id], "-24h"
+        )
+        resp.media = _data_view(field.entity_id, field.state, answer)
+
+
+def _data_view(
+    field_id: str, field: PrismField, answer: dict[str, Any]
+) -> dict[str, Any]:
+    """The explorer answer of one field, with its points listed."""
+    values = answer["series"][0]["values"]
+    return {
+        "field_id": field_id,
+        "name": field.name,
+        "expression": field.expression,
+        "unit": field.unit,
+        "points": [
+            {"time": t, "value": v}
+            for t, v in zip(answer["timestamps"], values, strict=True)
+            if v is not None
+        ],
+        "timestamps": answer["timestamps"],
+        "values": values,
+        "meta": answer["meta"],
+    }
 
 
 class FieldBackfill:
@@ -185,38 +206,34 @@ class FieldBackfill:
     recomputes the field over stored input history (202, runs in the background);
     ``GET`` shows its progress."""
 
-    def __init__(self, services: Services, jobs: dict[str, Backfill]) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess, jobs: BackfillJobs) -> None:
+        self.entities = entities
         self.jobs = jobs
-        self.tasks: set[asyncio.Task[None]] = set()
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, field_id: str
     ) -> None:
-        field = self.s.own(req, "prism_field", field_id)
+        field = self.entities.own(PrismField, field_id, principal_of(req))
         job = self.jobs.get(field.entity_id)
         if job is None:
-            raise falcon.HTTPNotFound(description="no backfill for this field")
+            raise NotFound("no backfill for this field")
         resp.media = job.view()
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, field_id: str
     ) -> None:
-        field = self.s.own(req, "prism_field", field_id)
-        current = self.jobs.get(field.entity_id)
-        if current is not None and current.status == "running":
-            raise falcon.HTTPConflict(description="a backfill is already running")
+        field = self.entities.own(PrismField, field_id, principal_of(req))
+        if self.jobs.running(field.entity_id):
+            raise Conflict("a backfill is already running")
         media = await req.get_media(default_when_empty=None)
-        job = _plan(field, Body(media or {}), to_micros(self.s.clock()))
-        self.jobs[field.entity_id] = job
-        task = asyncio.create_task(run_backfill(job, self.s.state, self.s.platform))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        now_us = to_micros(self.entities.now())
+        job = _plan(field.entity_id, Body(media or {}), now_us)
+        self.jobs.start(job)
         resp.status = falcon.HTTP_202
         resp.media = job.view()
 
 
-def _plan(field: Entity, body: Body, now_us: int) -> Backfill:
+def _plan(field_id: str, body: Body, now_us: int) -> Backfill:
     """The backfill range from ``{"start", "end"}`` (default: the last 24 h)."""
     try:
         end = parse_time(body.string("end") or "now", now_us, "end")
@@ -227,4 +244,4 @@ def _plan(field: Entity, body: Body, now_us: int) -> Backfill:
         raise ValidationError("start", "must be before end")
     if end - start > MAX_RANGE_US:
         raise ValidationError("start", "a backfill covers at most 366 days")
-    return Backfill(field.entity_id, start, end)
+    return Backfill(field_id, start, end)

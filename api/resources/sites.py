@@ -9,24 +9,30 @@ import falcon
 import falcon.asgi
 
 from api.auth import principal_of
-from api.common import Services, body_of, by_creation, page
+from api.entities import EntityAccess
+from api.paging import page
+from api.request import body_of
 from api.validation import Body, ValidationError
-from projections.entities import Entity
+from domain import registry
+from domain.entity import Entity
+from domain.readmodel import EntityState
+from domain.states import Device
+from domain.states import Site as SiteState
 
 
-def site_view(site: Entity, services: Services) -> dict[str, Any]:
+def site_view(site: Entity[SiteState], state: EntityState) -> dict[str, Any]:
     """A site with its device count."""
     s = site.state
     return {
         "id": site.entity_id,
-        "name": s["name"],
-        "description": s.get("description", ""),
-        "timezone": s.get("timezone", "UTC"),
-        "latitude": s.get("latitude"),
-        "longitude": s.get("longitude"),
-        "device_count": len(services.state.where("device", "site_id", site.entity_id)),
-        "created_at": s["created_at"],
-        "updated_at": s.get("updated_at", s["created_at"]),
+        "name": s.name,
+        "description": s.description,
+        "timezone": s.timezone,
+        "latitude": s.latitude,
+        "longitude": s.longitude,
+        "device_count": len(state.where(Device, "site_id", site.entity_id)),
+        "created_at": s.created_at,
+        "updated_at": s.updated_at or s.created_at,
     }
 
 
@@ -55,76 +61,64 @@ def _timezone(name: str) -> str:
     return name
 
 
+def context(entities: EntityAccess, req: falcon.asgi.Request) -> registry.Context:
+    """The registry's view of the caller: org, time, actor."""
+    who = principal_of(req)
+    return registry.Context(who.org_id, entities.now(), who.user_id)
+
+
 class Sites:
     """``GET/POST /api/v1/sites/`` (``search`` filters by name)."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, entities: EntityAccess) -> None:
+        self.e = entities
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        who = principal_of(req)
-        sites = by_creation(self.s.state.in_org("site", who.org_id).values())
+        sites = list(self.e.state.in_org(SiteState, principal_of(req).org_id).values())
         search = (req.get_param("search") or "").strip().lower()
         if search:
-            sites = [x for x in sites if search in x.state["name"].lower()]
-        resp.media = page(req, sites, lambda x: site_view(x, self.s))
+            sites = [x for x in sites if search in x.state.name.lower()]
+        resp.media = page(req, sites, lambda x: site_view(x, self.e.state))
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        who = principal_of(req)
         fields = _fields(await body_of(req), partial=False)
-        now = self.s.now_iso()
-        state = {
-            "description": "",
-            "timezone": "UTC",
-            "latitude": None,
-            "longitude": None,
-            **fields,
-            "created_at": now,
-            "updated_at": now,
-        }
-        site = await self.s.entities.create(
-            "site", who.org_id, state, actor=who.user_id
-        )
+        command = registry.CreateSite(context(self.e, req), self.e.new_id(), fields)
+        (event,) = registry.decide(command, self.e.state)
+        site = await self.e.write_one(event, SiteState)
         resp.status = falcon.HTTP_201
-        resp.media = site_view(site, self.s)
+        resp.media = site_view(site, self.e.state)
 
 
 class Site:
     """``GET/PATCH/PUT/DELETE /api/v1/sites/{site_id}/``."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
-
-    def _site(self, req: falcon.asgi.Request, site_id: str) -> Entity:
-        return self.s.own(req, "site", site_id)
+    def __init__(self, entities: EntityAccess) -> None:
+        self.e = entities
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, site_id: str
     ) -> None:
-        resp.media = site_view(self._site(req, site_id), self.s)
+        site = self.e.own(SiteState, site_id, principal_of(req))
+        resp.media = site_view(site, self.e.state)
 
     async def on_patch(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, site_id: str
     ) -> None:
-        site = self._site(req, site_id)
-        fields = _fields(await body_of(req), partial=True)
-        state = {**site.state, **fields, "updated_at": self.s.now_iso()}
-        updated = await self.s.entities.update(site, state)
-        resp.media = site_view(updated, self.s)
+        self.e.own(SiteState, site_id, principal_of(req))  # 404 before 400
+        changes = _fields(await body_of(req), partial=True)
+        command = registry.UpdateSite(context(self.e, req), site_id, changes)
+        (event,) = registry.decide(command, self.e.state)
+        resp.media = site_view(await self.e.write_one(event, SiteState), self.e.state)
 
     on_put = on_patch
 
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, site_id: str
     ) -> None:
-        site = self._site(req, site_id)
-        for device in list(
-            self.s.state.where("device", "site_id", site.entity_id).values()
-        ):
-            await self.s.entities.update(device, {**device.state, "site_id": None})
-        await self.s.entities.delete(site)
+        command = registry.DeleteSite(context(self.e, req), site_id)
+        await self.e.write(registry.decide(command, self.e.state))
         resp.status = falcon.HTTP_204

@@ -21,9 +21,9 @@ from typing import Any
 import faust
 import orjson
 
+from domain.readmodel import EntityState
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
-from projections.entities import EntityState
 from projections.sink import decode_or_skip
 from schemas.events import (
     DERIVED_TOPIC,

@@ -17,7 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from projections.entities import Entity, EntityState
+from domain.entity import Entity
+from domain.readmodel import EntityState
+from domain.states import Binding, PrismField
 from schemas import quantities
 from streams.prism.expression import (
     ExpressionError,
@@ -32,26 +34,28 @@ DEFAULT_ALIGN_S = 1.0
 Point = tuple[str, int, float]  # (variable, timestamp in µs, value)
 
 
-def binding_unit(state: EntityState, binding_id: str) -> str | None:
-    """The pint unit of a live binding's quantity, or None."""
-    binding = state.get("binding", binding_id)
-    if binding is None:
-        return None
-    slug = binding.state["quantity_slug"]
+def quantity_unit(slug: str) -> str | None:
+    """The pint unit of a canonical quantity, or None for an unknown slug."""
     found = quantities.catalog().get(slug)
     return found.unit if found else None
 
 
-def compile_field(state: EntityState, entity: Entity) -> Program:
+def binding_unit(state: EntityState, binding_id: str) -> str | None:
+    """The pint unit of a live binding's quantity, or None."""
+    binding = state.get(Binding, binding_id)
+    return None if binding is None else quantity_unit(binding.state.quantity_slug)
+
+
+def compile_field(state: EntityState, entity: Entity[PrismField]) -> Program:
     """The field's program, units taken from its input bindings."""
     units = {}
-    for variable, binding_id in entity.state["inputs"].items():
+    for variable, binding_id in entity.state.inputs.items():
         unit = binding_unit(state, binding_id)
         if unit is None:
             raise ExpressionError(f"input '{variable}' has no binding", name=variable)
         units[variable] = unit
     return compile_expression(
-        entity.state["expression"], units, entity.state.get("declared_unit")
+        entity.state.expression, units, entity.state.declared_unit
     )
 
 
@@ -76,10 +80,10 @@ class FieldIndex:
         self.fields: dict[str, CompiledField] = {}
         self.versions: dict[str, int] = {}
         self.by_input: dict[str, list[tuple[str, str]]] = {}
-        for entity in state.of_type("prism_field").values():
+        for entity in state.of_type(PrismField).values():
             self._add(entity, previous)
 
-    def _add(self, entity: Entity, previous: FieldIndex | None) -> None:
+    def _add(self, entity: Entity[PrismField], previous: FieldIndex | None) -> None:
         fid = entity.entity_id
         if previous and previous.versions.get(fid) == entity.version:
             compiled = previous.fields.get(fid)
@@ -92,13 +96,13 @@ class FieldIndex:
         for variable, binding_id in compiled.inputs.items():
             self.by_input.setdefault(binding_id, []).append((fid, variable))
 
-    def _compile(self, entity: Entity) -> CompiledField | None:
+    def _compile(self, entity: Entity[PrismField]) -> CompiledField | None:
         try:
             program = compile_field(self.state, entity)
         except ExpressionError:
             return None  # an input binding was deleted: the field pauses
-        inputs = dict(entity.state["inputs"])
-        align = entity.state.get("align_s")
+        inputs = dict(entity.state.inputs)
+        align = entity.state.align_s
         if align is None:
             align = DEFAULT_ALIGN_S if len(inputs) > 1 else 0.0
         return CompiledField(

@@ -1,18 +1,38 @@
 from __future__ import annotations
 
-from projections.entities import EntityState, evolve
-from schemas.events import EntityChanged
+import msgspec
+import pytest
+
+from domain.entity import EntityChanged, EntityType
+from domain.errors import NotFound
+from domain.readmodel import EntityState, evolve
+from domain.states import Binding, Device, User
+
+DEVICE = EntityType.DEVICE
 
 
-def created(eid: str, keys: tuple[str, ...] = (), **state: object) -> EntityChanged:
-    return EntityChanged("device", eid, "org1", 1, "created", dict(state), keys)
+def device(name: str = "a", site_id: str | None = None) -> Device:
+    return Device(
+        created_at="2026-01-01T00:00:00Z",
+        hardware_id=f"HW-{name}",
+        display_name=name,
+        site_id=site_id,
+    )
+
+
+def created(eid: str, keys: tuple[str, ...] = (), name: str = "a") -> EntityChanged:
+    return EntityChanged(DEVICE, eid, "org1", 1, "created", device(name), keys)
+
+
+def changed(eid: str, version: int, keys: tuple[str, ...] = ()) -> EntityChanged:
+    return EntityChanged(DEVICE, eid, "org1", version, "updated", device("x"), keys)
 
 
 def test_create_makes_entity_visible() -> None:
     s = EntityState()
     assert evolve(s, created("d1", name="a")).applied
-    entity = s.get("device", "d1")
-    assert entity is not None and entity.state == {"name": "a"} and entity.version == 1
+    entity = s.get(Device, "d1")
+    assert entity is not None and entity.state == device("a") and entity.version == 1
 
 
 def test_first_claim_of_unique_key_wins() -> None:
@@ -21,7 +41,7 @@ def test_first_claim_of_unique_key_wins() -> None:
     second = evolve(s, created("d2", ("hw:SIM-001",)))
     assert not second.applied
     assert second.conflict_key == "hw:SIM-001"
-    assert s.get("device", "d2") is None
+    assert s.get(Device, "d2") is None
 
 
 def test_create_of_existing_id_is_rejected() -> None:
@@ -33,20 +53,18 @@ def test_create_of_existing_id_is_rejected() -> None:
 def test_update_needs_next_version() -> None:
     s = EntityState()
     evolve(s, created("d1"))
-    stale = EntityChanged("device", "d1", "org1", 3, "updated", {"x": 1})
-    assert not evolve(s, stale).applied
-    fresh = EntityChanged("device", "d1", "org1", 2, "updated", {"x": 1})
-    assert evolve(s, fresh).applied
-    entity = s.get("device", "d1")
+    assert not evolve(s, changed("d1", 3)).applied
+    assert evolve(s, changed("d1", 2)).applied
+    entity = s.get(Device, "d1")
     assert entity is not None and entity.version == 2
 
 
 def test_update_moves_unique_key() -> None:
     s = EntityState()
     evolve(s, created("d1", ("hw:A",)))
-    evolve(s, EntityChanged("device", "d1", "org1", 2, "updated", {}, ("hw:B",)))
+    evolve(s, changed("d1", 2, ("hw:B",)))
     assert s.holder("hw:A") is None
-    assert s.holder("hw:B") == ("device", "d1")
+    assert s.holder("hw:B") == (DEVICE, "d1")
     assert evolve(s, created("d2", ("hw:A",))).applied
 
 
@@ -54,52 +72,62 @@ def test_update_cannot_take_anothers_key() -> None:
     s = EntityState()
     evolve(s, created("d1", ("hw:A",)))
     evolve(s, created("d2", ("hw:B",)))
-    out = evolve(s, EntityChanged("device", "d2", "org1", 2, "updated", {}, ("hw:A",)))
+    out = evolve(s, changed("d2", 2, ("hw:A",)))
     assert not out.applied and out.conflict_key == "hw:A"
-    assert s.holder("hw:B") == ("device", "d2")
+    assert s.holder("hw:B") == (DEVICE, "d2")
 
 
 def test_delete_releases_keys_and_hides_entity() -> None:
     s = EntityState()
     evolve(s, created("d1", ("hw:A",)))
-    assert evolve(s, EntityChanged("device", "d1", "org1", 2, "deleted", None)).applied
-    assert s.get("device", "d1") is None
+    assert evolve(s, EntityChanged(DEVICE, "d1", "org1", 2, "deleted", None)).applied
+    assert s.get(Device, "d1") is None
     assert s.holder("hw:A") is None
     assert evolve(s, created("d9", ("hw:A",))).applied
 
 
 def test_change_to_missing_entity_is_rejected() -> None:
     s = EntityState()
-    assert not evolve(s, EntityChanged("device", "nope", "o", 2, "updated", {})).applied
+    assert not evolve(s, changed("nope", 2)).applied
 
 
 def test_indexes_follow_org_and_parent_fields() -> None:
     s = EntityState()
-    b = EntityChanged("binding", "b1", "org1", 1, "created", {"device_id": "d1"})
-    evolve(s, b)
-    assert set(s.where("binding", "device_id", "d1")) == {"b1"}
-    assert set(s.in_org("binding", "org1")) == {"b1"}
-    moved = EntityChanged("binding", "b1", "org1", 2, "updated", {"device_id": "d2"})
-    evolve(s, moved)
-    assert s.where("binding", "device_id", "d1") == {}
-    assert set(s.where("binding", "device_id", "d2")) == {"b1"}
-    evolve(s, EntityChanged("binding", "b1", "org1", 3, "deleted", None))
-    assert s.in_org("binding", "org1") == {}
-    assert s.where("binding", "device_id", "d2") == {}
+    state = Binding(created_at="t", device_id="d1", channel=0, quantity_slug="x")
+    kind = EntityType.BINDING
+    evolve(s, EntityChanged(kind, "b1", "org1", 1, "created", state))
+    assert set(s.where(Binding, "device_id", "d1")) == {"b1"}
+    assert set(s.in_org(Binding, "org1")) == {"b1"}
+    moved = msgspec.structs.replace(state, device_id="d2")
+    evolve(s, EntityChanged(kind, "b1", "org1", 2, "updated", moved))
+    assert s.where(Binding, "device_id", "d1") == {}
+    assert set(s.where(Binding, "device_id", "d2")) == {"b1"}
+    evolve(s, EntityChanged(kind, "b1", "org1", 3, "deleted", None))
+    assert s.in_org(Binding, "org1") == {}
+    assert s.where(Binding, "device_id", "d2") == {}
 
 
 def test_held_by_checks_the_entity_type() -> None:
     s = EntityState()
     evolve(s, created("d1", ("k",)))
-    assert s.held_by("device", "k") is not None
-    assert s.held_by("user", "k") is None
+    assert s.held_by(Device, "k") is not None
+    assert s.held_by(User, "k") is None
 
 
 def test_updates_keep_creation_order() -> None:
     s = EntityState()
     for eid in ("a", "b", "c"):
         evolve(s, created(eid))
-    evolve(s, EntityChanged("device", "a", "org1", 2, "updated", {"x": 1}))
-    assert list(s.in_org("device", "org1")) == ["a", "b", "c"]
-    assert list(s.of_type("device")) == ["a", "b", "c"]
-    assert s.in_org("device", "org1")["a"].version == 2
+    evolve(s, changed("a", 2))
+    assert list(s.in_org(Device, "org1")) == ["a", "b", "c"]
+    assert list(s.of_type(Device)) == ["a", "b", "c"]
+    assert s.in_org(Device, "org1")["a"].version == 2
+
+
+def test_require_answers_missing_and_foreign_alike() -> None:
+    s = EntityState()
+    evolve(s, created("d1"))
+    assert s.require(Device, "d1", "org1").entity_id == "d1"
+    for org, eid in (("org2", "d1"), ("org1", "nope")):
+        with pytest.raises(NotFound, match=f"^device {eid} not found$"):
+            s.require(Device, eid, org)

@@ -4,25 +4,54 @@ exactly-once archiving, rehydration of an empty broker."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
 import pytest
 
+from domain.entity import Entity, EntityType, created, deleted, updated
+from domain.states import Device, Site, User
 from infra.broker import TansuBroker
 from infra.settings import Settings
 from infra.stack import Platform
 from projections.archive import EntityArchive
 from projections.entitylog import EntityConflict
 from projections.projector import Projector
-from schemas.events import EntityChanged, encode_entity
+from schemas.events import encode_entity
 from tests.conftest import unique
+
+T = "2026-12-02T00:00:00Z"
+
+
+def site(name: str) -> Site:
+    return Site(created_at=T, name=name)
+
+
+def device(name: str) -> Device:
+    return Device(created_at=T, hardware_id=name, display_name=name)
+
+
+async def create(
+    platform: Platform, state: Any, keys: tuple[str, ...] = ()
+) -> Entity[Any]:
+    """Write one create through the entity log and return the entity."""
+    event = created(state.entity_type, str(uuid.uuid4()), "org1", state, keys)
+    (entity,) = await platform.entities.write([event])
+    assert entity is not None
+    return entity
+
+
+async def update(platform: Platform, entity: Entity[Any], state: Any) -> Entity[Any]:
+    """Write one update and return the entity after it."""
+    (after,) = await platform.entities.write([updated(entity, state, ())])
+    assert after is not None
+    return after
 
 
 async def archived(platform: Platform, min_rows: int, wait_s: float = 10) -> list[Any]:
     """Archive rows once at least ``min_rows`` are there."""
-    assert platform.store is not None
     deadline = asyncio.get_running_loop().time() + wait_s
     while True:
         rows = await platform.store.query(
@@ -34,42 +63,43 @@ async def archived(platform: Platform, min_rows: int, wait_s: float = 10) -> lis
 
 
 async def test_write_is_visible_to_the_next_read(platform: Platform) -> None:
-    assert platform.entities is not None
-    entity = await platform.entities.create("site", "org1", {"name": "Plant A"})
-    seen = platform.model.state.get("site", entity.entity_id)
-    assert seen is not None and seen.state == {"name": "Plant A"}
-    updated = await platform.entities.update(entity, {"name": "Plant B"})
-    assert updated.version == 2
-    assert platform.model.state.get("site", entity.entity_id).state["name"] == "Plant B"
-    await platform.entities.delete(updated)
-    assert platform.model.state.get("site", entity.entity_id) is None
+    entity = await create(platform, site("Plant A"))
+    seen = platform.model.state.get(Site, entity.entity_id)
+    assert seen is not None and seen.state == site("Plant A")
+    after = await update(platform, entity, site("Plant B"))
+    assert after.version == 2
+    again = platform.model.state.get(Site, entity.entity_id)
+    assert again is not None and again.state.name == "Plant B"
+    await platform.entities.write([deleted(after)])
+    assert platform.model.state.get(Site, entity.entity_id) is None
 
 
 async def test_concurrent_creates_with_one_key_one_wins(platform: Platform) -> None:
-    assert platform.entities is not None
     key = unique("user.email")
+    user = User(created_at=T, email="a@x.example", password_hash="h")
     results = await asyncio.gather(
-        *(platform.entities.create("user", "org1", {"n": i}, (key,)) for i in range(5)),
+        *(create(platform, user, (key,)) for _ in range(5)),
         return_exceptions=True,
     )
     winners = [r for r in results if not isinstance(r, BaseException)]
     losers = [r for r in results if isinstance(r, EntityConflict)]
     assert len(winners) == 1 and len(losers) == 4
-    assert platform.model.state.holder(key) == ("user", winners[0].entity_id)
+    assert platform.model.state.holder(key) == (
+        EntityType.USER,
+        winners[0].entity_id,
+    )
 
 
 async def test_stale_update_is_a_conflict(platform: Platform) -> None:
-    assert platform.entities is not None
-    v1 = await platform.entities.create("site", "org1", {"name": "a"})
-    await platform.entities.update(v1, {"name": "b"})
+    v1 = await create(platform, site("a"))
+    await update(platform, v1, site("b"))
     with pytest.raises(EntityConflict, match="stale"):
-        await platform.entities.update(v1, {"name": "c"})
+        await update(platform, v1, site("c"))
 
 
 async def test_each_event_is_archived_exactly_once(platform: Platform) -> None:
-    assert platform.entities is not None
     for i in range(20):
-        await platform.entities.create("site", "org1", {"i": i})
+        await create(platform, site(f"s{i}"))
     rows = await archived(platform, 20)
     assert len(rows) == 20
     assert len({r[0] for r in rows}) == 20
@@ -78,9 +108,8 @@ async def test_each_event_is_archived_exactly_once(platform: Platform) -> None:
 async def test_restarted_projector_rereads_nothing_twice(
     platform: Platform, make_settings: Callable[..., Settings]
 ) -> None:
-    assert platform.entities is not None and platform.store is not None
     for i in range(10):
-        await platform.entities.create("site", "org1", {"i": i})
+        await create(platform, site(f"s{i}"))
     assert len(await archived(platform, 10)) == 10
     first = platform.projectors[0]
     await first.kill()  # crash: buffer dropped, and the group offsets are forgotten
@@ -97,7 +126,7 @@ async def test_restarted_projector_rereads_nothing_twice(
     await fresh.start()
     platform.projectors = [fresh]
     for i in range(5):
-        await platform.entities.create("site", "org1", {"after": i})
+        await create(platform, site(f"after{i}"))
     rows = await archived(platform, 15)
     await asyncio.sleep(0.5)  # room for any duplicate to land before counting
     rows = await archived(platform, 15)
@@ -109,10 +138,9 @@ async def test_restarted_projector_rereads_nothing_twice(
 async def test_replayed_range_with_same_token_inserts_nothing(
     platform: Platform,
 ) -> None:
-    assert platform.store is not None
     table = f"{platform.store.database}.entity_archive"
     archive = EntityArchive()
-    value = encode_entity(EntityChanged("site", "s", "o", 1, "created", {}))
+    value = encode_entity(created(EntityType.SITE, "s", "o", site("s")))
     block = archive.columns("tid", 0, 99, b"s", value)
     assert block is not None
     data = pa.Table.from_pydict(dict(block), schema=archive.schema)
@@ -128,12 +156,8 @@ async def test_restart_with_empty_broker_keeps_every_entity(
     settings = make_settings()
     first = Platform(settings)
     await first.start()
-    assert first.entities is not None
-    made = [
-        await first.entities.create("device", "org1", {"i": i}, (f"hw:org1:D{i}",))
-        for i in range(12)
-    ]
-    await first.entities.delete(made[0])
+    made = [await create(first, device(f"D{i}"), (f"hw:org1:D{i}",)) for i in range(12)]
+    await first.entities.write([deleted(made[0])])
     await archived(first, 13)
     await first.stop()
 
@@ -144,12 +168,12 @@ async def test_restart_with_empty_broker_keeps_every_entity(
         await second.start()
         try:
             assert second.rehydrated == 13
-            live = second.model.state.of_type("device")
+            live = second.model.state.of_type(Device)
             assert set(live) == {e.entity_id for e in made[1:]}
-            assert second.entities is not None
+            assert live[made[5].entity_id].state == device("D5")
             with pytest.raises(EntityConflict):
-                await second.entities.create("device", "org1", {}, ("hw:org1:D5",))
-            again = await second.entities.create("device", "org1", {}, ("hw:org1:D0",))
+                await create(second, device("D5"), ("hw:org1:D5",))
+            again = await create(second, device("D0"), ("hw:org1:D0",))
             assert again.entity_id not in {e.entity_id for e in made}
         finally:
             await second.stop()

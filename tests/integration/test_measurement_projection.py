@@ -33,9 +33,7 @@ async def send_batches(
             [""] * 10,
             [0] * 10,
         )
-        await platform.producer.send(
-            topic, encode_batch(batch), f"d{i % 7}".encode()
-        )
+        await platform.producer.send(topic, encode_batch(batch), f"d{i % 7}".encode())
 
 
 async def counts(platform: Platform, binding: str) -> tuple[int, int]:

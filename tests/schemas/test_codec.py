@@ -5,19 +5,21 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.entity import EntityChanged, EntityType
+from domain.states import Device
 from schemas import SchemaError, codec
-from schemas.events import EntityChanged, decode_entity, encode_entity
+from schemas.events import decode_entity, encode_entity
 from schemas.registry import CATALOGUE, by_id, latest_for
 
 
 def _event() -> EntityChanged:
     return EntityChanged(
-        "device",
+        EntityType.DEVICE,
         "d1",
         "org1",
         3,
         "updated",
-        {"display_name": "Pump 1", "n": 2},
+        Device(created_at="t", hardware_id="SIM-001", display_name="Pump 1"),
         ("device.hw:org1:SIM-001",),
         datetime(2026, 4, 13, 12, 0, tzinfo=UTC),
         "user-1",
@@ -37,8 +39,31 @@ def test_wire_format_is_confluent_framed() -> None:
 
 
 def test_deleted_event_carries_no_state() -> None:
-    event = EntityChanged("site", "s1", "o", 2, "deleted", None)
+    event = EntityChanged(EntityType.SITE, "s1", "o", 2, "deleted", None)
     assert decode_entity(encode_entity(event)).state is None
+
+
+def test_entity_state_that_does_not_fit_its_type_is_refused() -> None:
+    record = {
+        "event_id": "e1",
+        "entity_type": "device",
+        "entity_id": "d1",
+        "org_id": "o",
+        "version": 1,
+        "change": "created",
+        "state": '{"display_name": 5}',
+        "unique_keys": [],
+        "occurred_at": datetime(2026, 4, 13, tzinfo=UTC),
+        "actor": None,
+    }
+    data = codec.encode(latest_for("vigil.entities.v1"), record)
+    with pytest.raises(SchemaError, match="entity event e1"):
+        decode_entity(data)
+    unknown = codec.encode(
+        latest_for("vigil.entities.v1"), {**record, "entity_type": "spaceship"}
+    )
+    with pytest.raises(SchemaError):
+        decode_entity(unknown)
 
 
 def test_bad_magic_byte_is_refused() -> None:

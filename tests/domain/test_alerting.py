@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.alerting import (
+from domain.alerting import (
     Condition,
     Rule,
     RuleError,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from streams import StreamsError
+from domain.errors import Invalid
 
 Status = Literal["ok", "pending", "active", "acknowledged", "resolved"]
 Kind = Literal["above", "below", "outside", "rate_of_change", "no_data"]
@@ -20,12 +20,9 @@ KINDS: tuple[str, ...] = ("above", "below", "outside", "rate_of_change", "no_dat
 SEVERITIES = ("critical", "warning", "info")
 
 
-class RuleError(StreamsError):
-    """A rule definition that cannot be evaluated; names the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+class RuleError(Invalid):
+    """A rule definition that cannot be evaluated; names the field (an
+    :class:`~domain.errors.Invalid`, so the API answers it as a 400)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,167 @@
+"""Prism computed fields: the commands that define them and the decisions.
+
+The expression engine (pint units, windows) lives with the stream; a command carries
+what compiling the expression gave: the output unit and the variables it uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.entity import Entity, EntityChanged, EntityType, created, deleted, updated
+from domain.errors import Invalid
+from domain.isotime import iso
+from domain.readmodel import EntityState
+from domain.states import Binding, PrismField
+
+
+@dataclass(frozen=True)
+class FieldDefinition:
+    """A field's expression over its inputs, as compiled."""
+
+    name: str
+    expression: str
+    inputs: dict[str, str]  # variable -> binding id
+    unit: str  # the compiled output unit
+    variables: tuple[str, ...] = ()  # the inputs the expression uses
+    description: str = ""
+    declared_unit: str | None = None
+    align_s: float | None = None
+
+
+@dataclass(frozen=True)
+class CreateField:
+    """Define a new field in an org."""
+
+    field_id: str
+    org_id: str
+    definition: FieldDefinition
+    at: datetime
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class RedefineField:
+    """Replace a field's definition (it keeps its creation time)."""
+
+    field_id: str
+    org_id: str
+    definition: FieldDefinition
+    at: datetime
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class DeleteField:
+    """Delete a field (the stream stops evaluating it)."""
+
+    field_id: str
+    org_id: str
+    at: datetime
+    actor: str | None = None
+
+
+Command = CreateField | RedefineField | DeleteField
+
+
+def decide(command: Command, state: EntityState) -> list[EntityChanged]:
+    """The events a field command makes."""
+    if isinstance(command, CreateField):
+        return decide_create(command, state)
+    if isinstance(command, RedefineField):
+        return decide_redefine(command, state)
+    return decide_delete(command, state)
+
+
+def input_quantities(
+    state: EntityState, org_id: str, inputs: Mapping[str, str]
+) -> dict[str, str]:
+    """The quantity slug of each input (variable -> slug); an input whose binding
+    is missing or in another org is refused, naming the input."""
+    slugs: dict[str, str] = {}
+    for variable, binding_id in inputs.items():
+        binding = state.owned(Binding, binding_id, org_id)
+        if binding is None:
+            raise Invalid(f"inputs.{variable}", f"unknown binding {binding_id}")
+        slugs[variable] = binding.state.quantity_slug
+    return slugs
+
+
+def decide_create(command: CreateField, state: EntityState) -> list[EntityChanged]:
+    """The field's creation, once its inputs are the org's and it uses one."""
+    _check(command.definition, command.org_id, state)
+    prism_field = _field_state(command.definition, iso(command.at))
+    return [
+        created(
+            EntityType.PRISM_FIELD,
+            command.field_id,
+            command.org_id,
+            prism_field,
+            at=command.at,
+            actor=command.actor,
+        )
+    ]
+
+
+def decide_redefine(command: RedefineField, state: EntityState) -> list[EntityChanged]:
+    """The field's new definition, checked like a new field."""
+    entity = state.require(PrismField, command.field_id, command.org_id)
+    _check(command.definition, command.org_id, state)
+    prism_field = _field_state(
+        command.definition, entity.state.created_at, iso(command.at)
+    )
+    keys = state.keys_of(entity)
+    return [updated(entity, prism_field, keys, command.at, command.actor)]
+
+
+def decide_delete(command: DeleteField, state: EntityState) -> list[EntityChanged]:
+    """The field's deletion."""
+    entity = state.require(PrismField, command.field_id, command.org_id)
+    return [deleted(entity, command.at, command.actor)]
+
+
+def field_view(
+    entity: Entity[PrismField], backfill: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A field as the API shows it (with its latest backfill's view, if given)."""
+    s = entity.state
+    view: dict[str, Any] = {
+        "id": entity.entity_id,
+        "name": s.name,
+        "description": s.description,
+        "expression": s.expression,
+        "inputs": s.inputs,
+        "unit": s.unit,
+        "declared_unit": s.declared_unit,
+        "align_s": s.align_s,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at or s.created_at,
+    }
+    if backfill is not None:
+        view["backfill"] = dict(backfill)
+    return view
+
+
+def _check(definition: FieldDefinition, org_id: str, state: EntityState) -> None:
+    input_quantities(state, org_id, definition.inputs)
+    if not definition.variables:
+        raise Invalid("expression", "uses none of the inputs")
+
+
+def _field_state(
+    definition: FieldDefinition, created_at: str, updated_at: str | None = None
+) -> PrismField:
+    return PrismField(
+        name=definition.name,
+        description=definition.description,
+        expression=definition.expression,
+        inputs=dict(definition.inputs),
+        unit=definition.unit,
+        declared_unit=definition.declared_unit,
+        align_s=definition.align_s,
+        created_at=created_at,
+        updated_at=updated_at,
+    )

@@ -1,0 +1,129 @@
+"""Prism field decisions, with no broker and no expression engine."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain import prism_fields as pf
+from domain.entity import EntityChanged, EntityType, created
+from domain.errors import Invalid, NotFound
+from domain.readmodel import EntityState, evolve
+from domain.states import Binding, PrismField
+
+AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+LATER = AT + timedelta(minutes=5)
+POWER = pf.FieldDefinition(
+    name="Power",
+    expression="voltage * current",
+    inputs={"voltage": "bv", "current": "ba"},
+    unit="kW",
+    variables=("current", "voltage"),
+    declared_unit="kW",
+)
+
+
+def apply(state: EntityState, events: list[EntityChanged]) -> None:
+    for event in events:
+        assert evolve(state, event).applied, event
+
+
+def bind(state: EntityState, binding_id: str, org_id: str, slug: str) -> None:
+    binding = Binding(device_id="d", channel=0, quantity_slug=slug, created_at="t")
+    apply(state, [created(EntityType.BINDING, binding_id, org_id, binding, at=AT)])
+
+
+def world() -> EntityState:
+    """Org 1 has a voltage and a current binding; org 2 a voltage binding."""
+    s = EntityState()
+    bind(s, "bv", "org1", "voltage.volt")
+    bind(s, "ba", "org1", "current.ampere")
+    bind(s, "bx", "org2", "voltage.volt")
+    return s
+
+
+def made(state: EntityState, command: pf.Command) -> list[EntityChanged]:
+    events = pf.decide(command, state)
+    apply(state, events)
+    return events
+
+
+def test_input_quantities_are_the_slugs_of_the_orgs_bindings() -> None:
+    slugs = pf.input_quantities(world(), "org1", POWER.inputs)
+    assert slugs == {"voltage": "voltage.volt", "current": "current.ampere"}
+
+
+@pytest.mark.parametrize("binding_id", ["bx", "missing"])
+def test_an_input_outside_the_org_is_named(binding_id: str) -> None:
+    inputs = {"voltage": "bv", "other": binding_id}
+    with pytest.raises(Invalid) as info:
+        pf.input_quantities(world(), "org1", inputs)
+    assert info.value.field == "inputs.other"
+    assert info.value.message == f"unknown binding {binding_id}"
+
+
+def test_create_stores_the_compiled_unit_and_shows_updated_at() -> None:
+    s = world()
+    (event,) = made(s, pf.CreateField("f1", "org1", POWER, AT, "u1"))
+    assert event.entity_type is EntityType.PRISM_FIELD and event.actor == "u1"
+    field = s.get(PrismField, "f1")
+    assert field is not None
+    assert pf.field_view(field) == {
+        "id": "f1",
+        "name": "Power",
+        "description": "",
+        "expression": "voltage * current",
+        "inputs": {"voltage": "bv", "current": "ba"},
+        "unit": "kW",
+        "declared_unit": "kW",
+        "align_s": None,
+        "created_at": "2026-12-02T08:00:00Z",
+        "updated_at": "2026-12-02T08:00:00Z",
+    }
+    backfill = {"status": "done"}
+    assert pf.field_view(field, backfill)["backfill"] == backfill
+
+
+def test_a_field_must_use_an_input() -> None:
+    unused = replace(POWER, expression="2 * 3", variables=())
+    with pytest.raises(Invalid) as info:
+        pf.decide(pf.CreateField("f1", "org1", unused, AT), world())
+    assert str(info.value) == "expression: uses none of the inputs"
+
+
+def test_a_foreign_input_is_refused_at_create() -> None:
+    foreign = replace(POWER, inputs={"voltage": "bx", "current": "ba"})
+    with pytest.raises(Invalid, match="inputs.voltage"):
+        pf.decide(pf.CreateField("f1", "org1", foreign, AT), world())
+
+
+def test_redefine_keeps_creation_time() -> None:
+    s = world()
+    made(s, pf.CreateField("f1", "org1", POWER, AT))
+    doubled = replace(POWER, expression="voltage * current * 2")
+    (event,) = made(s, pf.RedefineField("f1", "org1", doubled, LATER, "u2"))
+    assert event.change == "updated" and event.version == 2
+    field = s.get(PrismField, "f1")
+    assert field is not None
+    view = pf.field_view(field)
+    assert view["expression"] == "voltage * current * 2"
+    assert view["created_at"] == "2026-12-02T08:00:00Z"
+    assert view["updated_at"] == "2026-12-02T08:05:00Z"
+
+
+def test_another_orgs_field_is_not_found() -> None:
+    s = world()
+    made(s, pf.CreateField("f1", "org1", POWER, AT))
+    with pytest.raises(NotFound, match="prism field f1 not found"):
+        pf.decide(pf.RedefineField("f1", "org2", POWER, LATER), s)
+    with pytest.raises(NotFound, match="prism field f1 not found"):
+        pf.decide(pf.DeleteField("f1", "org2", LATER), s)
+
+
+def test_delete_removes_the_field() -> None:
+    s = world()
+    made(s, pf.CreateField("f1", "org1", POWER, AT))
+    (event,) = made(s, pf.DeleteField("f1", "org1", LATER))
+    assert event.change == "deleted" and s.get(PrismField, "f1") is None
