@@ -124,7 +124,7 @@ def build_parts(
         usage=KeyUsage(entities),
         presence=Presence(settings.online_window_s, clock),
         jobs=BackfillJobs(
-            platform.model.state, platform.store, platform.producer, settings
+            platform.model.state, platform.store, platform.producer, settings, clock
         ),
         clock=clock,
     )

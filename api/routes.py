@@ -109,7 +109,7 @@ def _alerts(p: Parts) -> Table:
         ("/api/v1/alerts/", alerts.Alerts(p.store, p.hub)),
         (
             "/api/v1/alerts/stream/",
-            alerts.AlertStream(p.entities.state, p.store, p.hub, p.settings),
+            alerts.AlertStream(p.entities.state, p.store, p.hub, p.clock, p.settings),
         ),
         ("/api/v1/alerts/{event_id}/", alerts.Alert(p.store, p.hub)),
         ("/api/v1/alerts/{event_id}/acknowledge/", action("acknowledge")),

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
 from domain.alerting import KINDS, Condition, Kind, Rule, RuleError
+from domain.context import Context
 from domain.entity import (
     Entity,
     EntityChanged,
@@ -78,34 +78,28 @@ class RuleDefinition:
 class CreateAlertRule:
     """Define a new rule in an org."""
 
+    ctx: Context
     rule_id: str
-    org_id: str
     target: RuleTarget
     definition: RuleDefinition
-    at: datetime
-    actor: str | None = None
 
 
 @dataclass(frozen=True)
 class RedefineAlertRule:
     """Replace a rule's target and definition (it keeps its creation time)."""
 
+    ctx: Context
     rule_id: str
-    org_id: str
     target: RuleTarget
     definition: RuleDefinition
-    at: datetime
-    actor: str | None = None
 
 
 @dataclass(frozen=True)
 class DeleteAlertRule:
     """Delete a rule (what it fired resolves in the stream)."""
 
+    ctx: Context
     rule_id: str
-    org_id: str
-    at: datetime
-    actor: str | None = None
 
 
 Command = CreateAlertRule | RedefineAlertRule | DeleteAlertRule
@@ -141,38 +135,33 @@ def decide_create(
     command: CreateAlertRule, state: EntityState, quantities: Container[str]
 ) -> list[EntityChanged]:
     """The rule's creation, once its target is the org's and it can be evaluated."""
-    check_target(command.target, command.org_id, state, quantities)
-    rule = _rule_state(command.target, command.definition, iso(command.at))
+    ctx = command.ctx
+    check_target(command.target, ctx.org_id, state, quantities)
+    rule = _rule_state(command.target, command.definition, iso(ctx.at))
     rule_from_state(command.rule_id, rule)
-    return [
-        created(
-            EntityType.ALERT_RULE,
-            command.rule_id,
-            command.org_id,
-            rule,
-            at=command.at,
-            actor=command.actor,
-        )
-    ]
+    kind = EntityType.ALERT_RULE
+    return [created(kind, command.rule_id, ctx.org_id, rule, (), ctx.at, ctx.actor)]
 
 
 def decide_redefine(
     command: RedefineAlertRule, state: EntityState, quantities: Container[str]
 ) -> list[EntityChanged]:
     """The rule's new definition, checked like a new rule."""
-    entity = state.require(AlertRule, command.rule_id, command.org_id)
-    check_target(command.target, command.org_id, state, quantities)
+    ctx = command.ctx
+    entity = state.require(AlertRule, command.rule_id, ctx.org_id)
+    check_target(command.target, ctx.org_id, state, quantities)
     rule = _rule_state(
-        command.target, command.definition, entity.state.created_at, iso(command.at)
+        command.target, command.definition, entity.state.created_at, iso(ctx.at)
     )
     rule_from_state(entity.entity_id, rule)
-    return [updated(entity, rule, state.keys_of(entity), command.at, command.actor)]
+    return [updated(entity, rule, state.keys_of(entity), ctx.at, ctx.actor)]
 
 
 def decide_delete(command: DeleteAlertRule, state: EntityState) -> list[EntityChanged]:
     """The rule's deletion."""
-    entity = state.require(AlertRule, command.rule_id, command.org_id)
-    return [deleted(entity, command.at, command.actor)]
+    ctx = command.ctx
+    entity = state.require(AlertRule, command.rule_id, ctx.org_id)
+    return [deleted(entity, ctx.at, ctx.actor)]
 
 
 def check_target(

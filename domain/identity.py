@@ -1,4 +1,10 @@
-"""Decide identity commands: the shell hashes, mints JWTs and injects ids and time."""
+"""Decide identity commands: the shell hashes, mints JWTs and injects ids and time.
+
+Key and token commands come from a caller in an org and carry its ``Context``.
+Registering (which creates the org), sessions and usage counts come from no such
+caller: they carry their time as ``at``; registering and opening or rotating a
+session record their ``user_id`` as the actor.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from datetime import datetime
 
 from msgspec.structs import replace
 
+from domain.context import Context
 from domain.entity import Entity, EntityChanged, S, created, deleted, updated
 from domain.errors import Conflict, Unauthorized
 from domain.isotime import iso
@@ -78,25 +85,21 @@ class RevokeFamily:
 class CreateApiKey:
     """Create a ``vk_`` key; the shell made the secret and keeps only its hash."""
 
+    ctx: Context
     key_id: str
-    org_id: str
     user_id: str | None
     name: str
     permissions: tuple[str, ...] | None
     key_hash: str
     key_prefix: str
-    at: datetime
-    actor: str | None = None
 
 
 @dataclass(frozen=True)
 class DeleteApiKey:
     """Revoke an API key of the caller's org."""
 
+    ctx: Context
     key_id: str
-    org_id: str
-    at: datetime
-    actor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,24 +116,20 @@ class RecordKeyUsage:
 class CreateGatewayToken:
     """Create a ``gw_`` ingest token, optionally pinned to one hardware id."""
 
+    ctx: Context
     token_id: str
-    org_id: str
     name: str
     hardware_id: str | None
     token_hash: str
     token_prefix: str
-    at: datetime
-    actor: str | None = None
 
 
 @dataclass(frozen=True)
 class DeleteGatewayToken:
     """Revoke a gateway token of the caller's org."""
 
+    ctx: Context
     token_id: str
-    org_id: str
-    at: datetime
-    actor: str | None = None
 
 
 Command = (
@@ -160,13 +159,13 @@ def decide(command: Command, state: EntityState) -> list[EntityChanged]:
         case CreateApiKey():
             return [_create_api_key(command)]
         case DeleteApiKey():
-            return _delete(state, ApiKey, command.key_id, command)
+            return _delete(state, ApiKey, command.key_id, command.ctx)
         case RecordKeyUsage():
             return _record_usage(command, state)
         case CreateGatewayToken():
             return [_create_gateway_token(command)]
         case DeleteGatewayToken():
-            return _delete(state, GatewayToken, command.token_id, command)
+            return _delete(state, GatewayToken, command.token_id, command.ctx)
 
 
 def require_email_free(state: EntityState, email: str) -> None:
@@ -238,15 +237,16 @@ def _revoke(c: RevokeFamily, state: EntityState) -> list[EntityChanged]:
 
 
 def _create_api_key(c: CreateApiKey) -> EntityChanged:
+    ctx = c.ctx
     key = ApiKey(
         name=c.name,
         key_prefix=c.key_prefix,
         permissions=normalise_permissions(c.permissions),
         user_id=c.user_id,
-        created_at=iso(c.at),
+        created_at=iso(ctx.at),
     )
-    keys = (api_key_hash_key(c.key_hash),)
-    return created(ApiKey.entity_type, c.key_id, c.org_id, key, keys, c.at, c.actor)
+    keys, kind = (api_key_hash_key(c.key_hash),), ApiKey.entity_type
+    return created(kind, c.key_id, ctx.org_id, key, keys, ctx.at, ctx.actor)
 
 
 def _record_usage(c: RecordKeyUsage, state: EntityState) -> list[EntityChanged]:
@@ -263,14 +263,15 @@ def _record_usage(c: RecordKeyUsage, state: EntityState) -> list[EntityChanged]:
 
 
 def _create_gateway_token(c: CreateGatewayToken) -> EntityChanged:
+    ctx = c.ctx
     token = GatewayToken(
         name=c.name,
         hardware_id=c.hardware_id,
         token_prefix=c.token_prefix,
-        created_at=iso(c.at),
+        created_at=iso(ctx.at),
     )
     keys, kind = (gateway_token_hash_key(c.token_hash),), GatewayToken.entity_type
-    return created(kind, c.token_id, c.org_id, token, keys, c.at, c.actor)
+    return created(kind, c.token_id, ctx.org_id, token, keys, ctx.at, ctx.actor)
 
 
 def _live_user(state: EntityState, user_id: str) -> Entity[User]:
@@ -281,10 +282,7 @@ def _live_user(state: EntityState, user_id: str) -> Entity[User]:
 
 
 def _delete(
-    state: EntityState,
-    kind: type[S],
-    entity_id: str,
-    c: DeleteApiKey | DeleteGatewayToken,
+    state: EntityState, kind: type[S], entity_id: str, ctx: Context
 ) -> list[EntityChanged]:
-    entity = state.require(kind, entity_id, c.org_id)  # 404: missing or foreign
-    return [deleted(entity, c.at, c.actor)]
+    entity = state.require(kind, entity_id, ctx.org_id)  # 404: missing or foreign
+    return [deleted(entity, ctx.at, ctx.actor)]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from domain.context import Context
 from domain.entity import Entity, EntityChanged, EntityType, created, deleted, updated
 from domain.errors import Invalid
 from domain.isotime import iso
@@ -36,32 +36,26 @@ class FieldDefinition:
 class CreateField:
     """Define a new field in an org."""
 
+    ctx: Context
     field_id: str
-    org_id: str
     definition: FieldDefinition
-    at: datetime
-    actor: str | None = None
 
 
 @dataclass(frozen=True)
 class RedefineField:
     """Replace a field's definition (it keeps its creation time)."""
 
+    ctx: Context
     field_id: str
-    org_id: str
     definition: FieldDefinition
-    at: datetime
-    actor: str | None = None
 
 
 @dataclass(frozen=True)
 class DeleteField:
     """Delete a field (the stream stops evaluating it)."""
 
+    ctx: Context
     field_id: str
-    org_id: str
-    at: datetime
-    actor: str | None = None
 
 
 Command = CreateField | RedefineField | DeleteField
@@ -92,35 +86,36 @@ def input_quantities(
 
 def decide_create(command: CreateField, state: EntityState) -> list[EntityChanged]:
     """The field's creation, once its inputs are the org's and it uses one."""
-    _check(command.definition, command.org_id, state)
-    prism_field = _field_state(command.definition, iso(command.at))
+    ctx = command.ctx
+    _check(command.definition, ctx.org_id, state)
+    prism_field = _field_state(command.definition, iso(ctx.at))
     return [
         created(
             EntityType.PRISM_FIELD,
             command.field_id,
-            command.org_id,
+            ctx.org_id,
             prism_field,
-            at=command.at,
-            actor=command.actor,
+            at=ctx.at,
+            actor=ctx.actor,
         )
     ]
 
 
 def decide_redefine(command: RedefineField, state: EntityState) -> list[EntityChanged]:
     """The field's new definition, checked like a new field."""
-    entity = state.require(PrismField, command.field_id, command.org_id)
-    _check(command.definition, command.org_id, state)
-    prism_field = _field_state(
-        command.definition, entity.state.created_at, iso(command.at)
-    )
+    ctx = command.ctx
+    entity = state.require(PrismField, command.field_id, ctx.org_id)
+    _check(command.definition, ctx.org_id, state)
+    prism_field = _field_state(command.definition, entity.state.created_at, iso(ctx.at))
     keys = state.keys_of(entity)
-    return [updated(entity, prism_field, keys, command.at, command.actor)]
+    return [updated(entity, prism_field, keys, ctx.at, ctx.actor)]
 
 
 def decide_delete(command: DeleteField, state: EntityState) -> list[EntityChanged]:
     """The field's deletion."""
-    entity = state.require(PrismField, command.field_id, command.org_id)
-    return [deleted(entity, command.at, command.actor)]
+    ctx = command.ctx
+    entity = state.require(PrismField, command.field_id, ctx.org_id)
+    return [deleted(entity, ctx.at, ctx.actor)]
 
 
 def field_view(

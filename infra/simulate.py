@@ -85,61 +85,74 @@ class Simulator:
 
     def setup(self) -> None:
         """Log in (registering the demo account once) and create what is missing."""
+        token = self._login()
+        site = self._demo_site(token)
+        existing = self._existing_devices(token)
+        for i in range(self.n_devices):
+            hw = f"SIM-{i + 1:03d}"
+            name = f"Pump {i + 1}"
+            device = existing.get(hw) or self._create_device(
+                token, hw, name, site["id"]
+            )
+            bindings = self._bindings(token, device["id"])
+            self.fleet.append(SimDevice(hw, device["id"], bindings, self.rng.random()))
+        self.gateway_token = self._call(
+            "POST", "/api/v1/ingest/tokens/", token, json={"name": "simulator"}
+        )["raw_token"]
+        self._demo_streams(token, site["id"])
+
+    def _login(self) -> str:
+        """Return an access token, registering the demo account on a first run."""
         creds = {"email": self.email, "password": self.password}
         r = self.http.post("/api/v1/auth/login/", json=creds)
         if r.status_code == 401:
             self._call("POST", "/api/auth/register", json={**creds, "name": "Demo"})
             r = self.http.post("/api/v1/auth/login/", json=creds)
         r.raise_for_status()
-        token = r.json()["access"]
+        token: str = r.json()["access"]
+        return token
+
+    def _demo_site(self, token: str) -> Any:
+        """Return the demo site, creating it if missing."""
         sites = self._call(
             "GET", "/api/v1/sites/", token, params={"search": "Demo Plant"}
         )
-        site = (
-            sites["results"][0]
-            if sites["results"]
-            else self._call(
-                "POST", "/api/v1/sites/", token, json={"name": "Demo Plant"}
-            )
+        if sites["results"]:
+            return sites["results"][0]
+        return self._call("POST", "/api/v1/sites/", token, json={"name": "Demo Plant"})
+
+    def _existing_devices(self, token: str) -> dict[str, Any]:
+        """Return the account's devices by hardware id."""
+        devices = self._call("GET", "/api/v1/devices/", token, params={"limit": 1000})
+        return {d["hardware_id"]: d for d in devices["results"]}
+
+    def _create_device(self, token: str, hw: str, name: str, site_id: str) -> Any:
+        """Create a simulated device on the demo site."""
+        return self._call(
+            "POST",
+            "/api/v1/devices/",
+            token,
+            json={
+                "hardware_id": hw,
+                "display_name": name,
+                "site_id": site_id,
+            },
         )
-        existing = {
-            d["hardware_id"]: d
-            for d in self._call(
-                "GET", "/api/v1/devices/", token, params={"limit": 1000}
-            )["results"]
-        }
-        for i in range(self.n_devices):
-            hw = f"SIM-{i + 1:03d}"
-            device = existing.get(hw) or self._call(
+
+    def _bindings(self, token: str, device_id: str) -> list[tuple[str, Signal]]:
+        """Return a binding per signal of the device, creating those missing."""
+        path = f"/api/v1/devices/{device_id}/bindings/"
+        bound = {b["channel"]: b for b in self._call("GET", path, token)}
+        bindings = []
+        for ch, signal in enumerate(SIGNALS):
+            b = bound.get(ch) or self._call(
                 "POST",
-                "/api/v1/devices/",
+                path,
                 token,
-                json={
-                    "hardware_id": hw,
-                    "display_name": f"Pump {i + 1}",
-                    "site_id": site["id"],
-                },
+                json={"channel": ch, "quantity_slug": signal.quantity},
             )
-            bound = {
-                b["channel"]: b
-                for b in self._call(
-                    "GET", f"/api/v1/devices/{device['id']}/bindings/", token
-                )
-            }
-            bindings = []
-            for ch, signal in enumerate(SIGNALS):
-                b = bound.get(ch) or self._call(
-                    "POST",
-                    f"/api/v1/devices/{device['id']}/bindings/",
-                    token,
-                    json={"channel": ch, "quantity_slug": signal.quantity},
-                )
-                bindings.append((b["id"], signal))
-            self.fleet.append(SimDevice(hw, device["id"], bindings, self.rng.random()))
-        self.gateway_token = self._call(
-            "POST", "/api/v1/ingest/tokens/", token, json={"name": "simulator"}
-        )["raw_token"]
-        self._demo_streams(token, site["id"])
+            bindings.append((b["id"], signal))
+        return bindings
 
     def _demo_streams(self, token: str, site_id: str) -> None:
         """A site-wide vibration rule (the simulated spikes fire it now and then)

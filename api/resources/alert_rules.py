@@ -9,6 +9,7 @@ import falcon.asgi
 from api.auth import principal_of
 from api.entities import EntityAccess
 from api.request import body_of
+from api.resources.sites import context
 from api.validation import Body, ValidationError
 from domain import alert_rules, states
 from domain.alert_rules import (
@@ -79,15 +80,12 @@ class AlertRules:
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        who = principal_of(req)
         body = await body_of(req)
         command = alert_rules.CreateAlertRule(
+            context(self.entities, req),
             self.entities.new_id(),
-            who.org_id,
             _target(body),
             _definition(body),
-            self.entities.now(),
-            who.user_id,
         )
         (event,) = _decide(self.entities, command)
         rule = await self.entities.write_one(event, states.AlertRule)
@@ -112,17 +110,14 @@ class AlertRule:
     async def on_put(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, rule_id: str
     ) -> None:
-        who = principal_of(req)
-        rule = self.entities.own(states.AlertRule, rule_id, who)
+        rule = self.entities.own(states.AlertRule, rule_id, principal_of(req))
         stored = states.state_to_wire(rule.state)
         body = Body({**stored, **(await body_of(req)).data})
         command = alert_rules.RedefineAlertRule(
+            context(self.entities, req),
             rule.entity_id,
-            who.org_id,
             _target(body),
             _definition(body),
-            self.entities.now(),
-            who.user_id,
         )
         (event,) = _decide(self.entities, command)
         resp.media = rule_view(await self.entities.write_one(event, states.AlertRule))
@@ -132,9 +127,6 @@ class AlertRule:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, rule_id: str
     ) -> None:
-        who = principal_of(req)
-        command = alert_rules.DeleteAlertRule(
-            rule_id, who.org_id, self.entities.now(), who.user_id
-        )
+        command = alert_rules.DeleteAlertRule(context(self.entities, req), rule_id)
         await self.entities.write(_decide(self.entities, command))
         resp.status = falcon.HTTP_204

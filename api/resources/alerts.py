@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -178,11 +177,17 @@ class AlertStream:
     """``GET /api/v1/alerts/stream/?severity&device_id``: Server-Sent Events."""
 
     def __init__(
-        self, state: EntityState, store: AsyncStore, hub: AlertHub, settings: Settings
+        self,
+        state: EntityState,
+        store: AsyncStore,
+        hub: AlertHub,
+        clock: Clock,
+        settings: Settings,
     ) -> None:
         self.state = state
         self.store = store
         self.hub = hub
+        self.clock = clock
         self.heartbeat_s = settings.sse_heartbeat_s
 
     async def on_get(
@@ -248,7 +253,7 @@ class AlertStream:
                 if not complete:
                     return
             async for item in drain(sub, self.heartbeat_s):
-                if not still_valid(self.state, who, time.time()):
+                if not still_valid(self.state, who, self.clock().timestamp()):
                     return  # revoked or expired: the client must authenticate again
                 if item is None:
                     yield None  # Falcon sends a ": ping" comment

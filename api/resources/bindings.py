@@ -12,7 +12,7 @@ from api.entities import EntityAccess
 from api.request import body_of
 from api.resources.sites import context
 from api.validation import Body, ValidationError
-from domain import registry
+from domain import bindings
 from domain.entity import Entity
 from domain.readmodel import EntityState
 from domain.states import Binding as BindingState
@@ -57,27 +57,27 @@ def _slug(value: str | None) -> str:
     return value
 
 
-def _channel(body: Body, new_id: str) -> registry.Channel:
+def _channel(body: Body, new_id: str) -> bindings.Channel:
     channel = body.integer(
-        "channel", required=True, minimum=0, maximum=registry.MAX_CHANNEL
+        "channel", required=True, minimum=0, maximum=bindings.MAX_CHANNEL
     )
     slug = body.string("quantity_slug", required=True)
-    role = body.choice("role", registry.ROLES, default="sensor")
-    tier = body.choice("sample_rate_tier", registry.TIERS, default="low")
+    role = body.choice("role", bindings.ROLES, default="sensor")
+    tier = body.choice("sample_rate_tier", bindings.TIERS, default="low")
     assert channel is not None and role and tier  # noqa: S101 - validated
-    return registry.Channel(new_id, channel, _slug(slug), role, tier)
+    return bindings.Channel(new_id, channel, _slug(slug), role, tier)
 
 
 async def _bind(
-    entities: EntityAccess, command: registry.BindChannels
+    entities: EntityAccess, command: bindings.BindChannels
 ) -> list[Entity[BindingState]]:
     """Append the bindings; a channel taken meanwhile is the same 409."""
-    events = registry.decide(command, entities.state)
+    events = bindings.decide_binding(command, entities.state)
     try:
         made = await entities.write(events)
     except EntityConflict as ex:
         channels = [c.channel for c in command.channels]
-        raise registry.channels_taken(channels, command.peripheral) from ex
+        raise bindings.channels_taken(channels, command.peripheral) from ex
     return [b for b in made if b is not None]
 
 
@@ -100,7 +100,7 @@ class Bindings:
     ) -> None:
         self.e.own(Device, device_id, principal_of(req))
         channel = _channel(await body_of(req), self.e.new_id())
-        command = registry.BindChannels(context(self.e, req), device_id, [channel])
+        command = bindings.BindChannels(context(self.e, req), device_id, [channel])
         (binding,) = await _bind(self.e, command)
         resp.status = falcon.HTTP_201
         resp.media = binding_view(binding)
@@ -121,7 +121,7 @@ class Binding:
         binding_id: str,
     ) -> None:
         org = principal_of(req).org_id
-        binding = registry.binding_on(self.e.state, org, device_id, binding_id)
+        binding = bindings.binding_on(self.e.state, org, device_id, binding_id)
         resp.media = binding_view(binding)
 
     async def on_patch(
@@ -131,14 +131,14 @@ class Binding:
         device_id: str,
         binding_id: str,
     ) -> None:
-        registry.binding_on(
+        bindings.binding_on(
             self.e.state, principal_of(req).org_id, device_id, binding_id
         )
         changes = _binding_changes(await body_of(req))
-        command = registry.UpdateBinding(
+        command = bindings.UpdateBinding(
             context(self.e, req), device_id, binding_id, changes
         )
-        (event,) = registry.decide(command, self.e.state)
+        (event,) = bindings.decide_binding(command, self.e.state)
         resp.media = binding_view(await self.e.write_one(event, BindingState))
 
     async def on_delete(
@@ -148,8 +148,8 @@ class Binding:
         device_id: str,
         binding_id: str,
     ) -> None:
-        command = registry.DeleteBinding(context(self.e, req), device_id, binding_id)
-        await self.e.write(registry.decide(command, self.e.state))
+        command = bindings.DeleteBinding(context(self.e, req), device_id, binding_id)
+        await self.e.write(bindings.decide_binding(command, self.e.state))
         resp.status = falcon.HTTP_204
 
 
@@ -158,9 +158,9 @@ def _binding_changes(body: Body) -> dict[str, Any]:
     if body.has("is_active"):
         changes["is_active"] = body.boolean("is_active")
     if body.has("role"):
-        changes["role"] = body.choice("role", registry.ROLES)
+        changes["role"] = body.choice("role", bindings.ROLES)
     if body.has("sample_rate_tier"):
-        changes["sample_rate_tier"] = body.choice("sample_rate_tier", registry.TIERS)
+        changes["sample_rate_tier"] = body.choice("sample_rate_tier", bindings.TIERS)
     return changes
 
 
@@ -191,7 +191,7 @@ class Peripherals:
     ) -> None:
         self.e.own(Device, device_id, principal_of(req))
         ptype, channels = self._parse(await body_of(req))
-        command = registry.BindChannels(
+        command = bindings.BindChannels(
             context(self.e, req), device_id, channels, ptype.pdp_type_id
         )
         made = await _bind(self.e, command)
@@ -201,7 +201,7 @@ class Peripherals:
             "bindings": [binding_view(b) for b in made],
         }
 
-    def _parse(self, body: Body) -> tuple[PeripheralType, list[registry.Channel]]:
+    def _parse(self, body: Body) -> tuple[PeripheralType, list[bindings.Channel]]:
         type_id = body.string("pdp_type_id", required=True)
         ptype = pdp_registry().get(type_id or "")
         if ptype is None:
@@ -210,11 +210,11 @@ class Peripherals:
             "channel",
             required=True,
             minimum=0,
-            maximum=registry.MAX_CHANNEL - len(ptype.channels),
+            maximum=bindings.MAX_CHANNEL - len(ptype.channels),
         )
         assert first is not None  # noqa: S101 - required
         channels = [
-            registry.Channel(self.e.new_id(), first + c.offset, c.quantity_slug)
+            bindings.Channel(self.e.new_id(), first + c.offset, c.quantity_slug)
             for c in ptype.channels
         ]
         return ptype, channels

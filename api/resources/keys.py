@@ -15,6 +15,7 @@ from api.request import body_of
 from api.usage import KeyUsage
 from api.validation import Body
 from domain import states
+from domain.context import Context
 from domain.entity import Entity
 from domain.identity import (
     PERMISSIONS,
@@ -38,6 +39,12 @@ def key_view(entity: Entity[states.ApiKey], usage: int) -> dict[str, Any]:
         "last_used_at": s.last_used_at,
         "created_at": s.created_at,
     }
+
+
+def _context(entities: EntityAccess, req: falcon.asgi.Request) -> Context:
+    """The caller's org and time; the actor is the credential (a key or a user)."""
+    who = principal_of(req)
+    return Context(who.org_id, entities.now(), who.credential_id)
 
 
 def _name(body: Body) -> str:
@@ -72,15 +79,13 @@ class Keys:
         permissions = body.strings("permissions", PERMISSIONS)
         full = new_api_key()
         command = CreateApiKey(
+            ctx=_context(self.entities, req),
             key_id=self.entities.new_id(),
-            org_id=who.org_id,
             user_id=who.user_id,
             name=name,
             permissions=None if permissions is None else tuple(permissions),
             key_hash=sha256(full),
             key_prefix=full[:10],
-            at=self.entities.now(),
-            actor=who.credential_id,
         )
         (event,) = decide(command, self.entities.state)
         key = await self.entities.write_one(event, states.ApiKey)
@@ -97,10 +102,7 @@ class Key:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, key_id: str
     ) -> None:
-        who = principal_of(req)
-        command = DeleteApiKey(
-            key_id, who.org_id, self.entities.now(), who.credential_id
-        )
+        command = DeleteApiKey(_context(self.entities, req), key_id)
         await self.entities.write(decide(command, self.entities.state))
         resp.media = {"success": True}
 
@@ -133,19 +135,17 @@ class GatewayTokens:
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        who, body = principal_of(req), await body_of(req)
+        body = await body_of(req)
         name = _name(body)
         hardware_id = body.string("hardware_id", max_len=128)
         raw = new_gateway_token()
         command = CreateGatewayToken(
+            ctx=_context(self.entities, req),
             token_id=self.entities.new_id(),
-            org_id=who.org_id,
             name=name,
             hardware_id=hardware_id,
             token_hash=sha256(raw),
             token_prefix=raw[:10],
-            at=self.entities.now(),
-            actor=who.credential_id,
         )
         (event,) = decide(command, self.entities.state)
         token = await self.entities.write_one(event, states.GatewayToken)
@@ -168,9 +168,6 @@ class GatewayToken:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, token_id: str
     ) -> None:
-        who = principal_of(req)
-        command = DeleteGatewayToken(
-            token_id, who.org_id, self.entities.now(), who.credential_id
-        )
+        command = DeleteGatewayToken(_context(self.entities, req), token_id)
         await self.entities.write(decide(command, self.entities.state))
         resp.status = falcon.HTTP_204

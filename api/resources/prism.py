@@ -13,6 +13,7 @@ from api.entities import EntityAccess
 from api.ingest_parse import to_micros
 from api.request import body_of
 from api.resources.explorer import query_series
+from api.resources.sites import context
 from api.validation import Body, ValidationError
 from domain import prism_fields
 from domain.clock import Clock
@@ -101,14 +102,11 @@ class Fields:
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        who = principal_of(req)
-        body = await body_of(req)
+        ctx, body = context(self.entities, req), await body_of(req)
         command = prism_fields.CreateField(
+            ctx,
             self.entities.new_id(),
-            who.org_id,
-            _definition(body, self.entities.state, who.org_id),
-            self.entities.now(),
-            who.user_id,
+            _definition(body, self.entities.state, ctx.org_id),
         )
         (event,) = prism_fields.decide(command, self.entities.state)
         resp.status = falcon.HTTP_201
@@ -132,17 +130,15 @@ class Field:
     async def on_put(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, field_id: str
     ) -> None:
-        who = principal_of(req)
-        field = self.entities.own(PrismField, field_id, who)
+        ctx = context(self.entities, req)
+        field = self.entities.own(PrismField, field_id, principal_of(req))
         given = (await body_of(req)).data
         # "unit" in a body is the declared unit, not the compiled one it stores.
         stored = {**state_to_wire(field.state), "unit": field.state.declared_unit}
         definition = _definition(
-            Body({**stored, **given}), self.entities.state, who.org_id
+            Body({**stored, **given}), self.entities.state, ctx.org_id
         )
-        command = prism_fields.RedefineField(
-            field.entity_id, who.org_id, definition, self.entities.now(), who.user_id
-        )
+        command = prism_fields.RedefineField(ctx, field.entity_id, definition)
         (event,) = prism_fields.decide(command, self.entities.state)
         resp.media = field_view(await self.entities.write_one(event, PrismField))
 
@@ -151,10 +147,7 @@ class Field:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, field_id: str
     ) -> None:
-        who = principal_of(req)
-        command = prism_fields.DeleteField(
-            field_id, who.org_id, self.entities.now(), who.user_id
-        )
+        command = prism_fields.DeleteField(context(self.entities, req), field_id)
         await self.entities.write(prism_fields.decide(command, self.entities.state))
         resp.status = falcon.HTTP_204
 

@@ -14,6 +14,7 @@ from api.paging import page
 from api.request import body_of
 from api.validation import Body, ValidationError
 from domain import registry
+from domain.context import Context
 from domain.entity import Entity
 from domain.readmodel import EntityState
 from domain.states import Device
@@ -61,10 +62,10 @@ def _timezone(name: str) -> str:
     return name
 
 
-def context(entities: EntityAccess, req: falcon.asgi.Request) -> registry.Context:
+def context(entities: EntityAccess, req: falcon.asgi.Request) -> Context:
     """The registry's view of the caller: org, time, actor."""
     who = principal_of(req)
-    return registry.Context(who.org_id, entities.now(), who.user_id)
+    return Context(who.org_id, entities.now(), who.user_id)
 
 
 class Sites:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.clock import Clock, utc_now
 from domain.entity import Entity
 from domain.readmodel import EntityState
 from domain.states import PrismField
@@ -86,8 +87,10 @@ class BackfillJobs:
         store: AsyncStore,
         producer: AsyncProducer,
         settings: Settings,
+        clock: Clock = utc_now,
     ) -> None:
         self.state = state
+        self.clock = clock
         self.store = store
         self.producer = producer
         self.topic = settings.topic(DERIVED_TOPIC)
@@ -105,6 +108,7 @@ class BackfillJobs:
 
     def start(self, job: Backfill) -> None:
         """Run ``job`` in the background (its progress is on the job)."""
+        job.started = self.clock().timestamp()
         self.jobs[job.field_id] = job
         task = asyncio.create_task(run_backfill(job, self))
         self._tasks.add(task)
@@ -119,7 +123,7 @@ async def run_backfill(job: Backfill, jobs: BackfillJobs) -> None:
     except Exception as ex:  # the failure is reported on the job, not raised
         log.exception("backfill of field %s failed", job.field_id)
         job.status, job.error = "failed", str(ex)
-    job.finished = time.time()
+    job.finished = jobs.clock().timestamp()
 
 
 async def _run(job: Backfill, jobs: BackfillJobs) -> None:

@@ -29,43 +29,36 @@ works on plain floats, each variable in its own unit:
   1 (``V*A`` is ``W``); else pint's compact symbol; ``dimensionless`` for none.
 
 Windowed operators (``mavg rate integral wmin wmax``; semantics in
-:mod:`streams.prism.windows`) take an input variable and a duration (``"30s"``,
+:mod:`streams.prism.window_buffers`) take an input variable and a duration (``"30s"``,
 ``"5m"``, ``"1h"``, ``"1d"`` or seconds, up to 7 days). ``rate`` is in the variable's
 (delta) unit per second, ``integral`` in that unit times seconds.
 
 Evaluation never raises for numeric problems: a domain error, division by zero,
 overflow, a non-finite input or result, or a window without enough points gives None.
 
-Layout: this module parses the text, walks the whitelisted AST (syntax, names,
-function arity, window arguments) and holds :class:`Program`;
-:mod:`streams.prism.nodes` builds the unit-checked float closures,
-:mod:`streams.prism.units` wraps pint (guarded unit parsing, affine maps, unit names)
-and :mod:`streams.prism.windows` keeps the window buffers.
+Layout: this module holds :class:`Program` and :func:`compile_expression`;
+:mod:`streams.prism.compiler` parses the text and walks the whitelisted AST (syntax,
+names, function arity, window arguments); :mod:`streams.prism.functions` lists the
+functions and constants; :mod:`streams.prism.arithmetic` builds the float closures of
+:mod:`streams.prism.nodes`, checked by :mod:`streams.prism.unit_rules`;
+:mod:`streams.prism.units` wraps pint (guarded unit parsing, affine maps, unit names);
+:mod:`streams.prism.windows` and :mod:`streams.prism.window_buffers` keep the windows.
 """
 
 from __future__ import annotations
 
-import ast
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
 import pint
 
-from streams.prism.nodes import (
-    DIMENSIONLESS_FUNCTIONS,
-    KEEP_UNIT_FUNCTIONS,
-    ExpressionError,
-    Fn,
-    Node,
-    NodeBuilder,
-    affine_fn,
-    const_node,
-)
+from streams.prism.compiler import Compiler, parse_expression
+from streams.prism.functions import FUNCTIONS
+from streams.prism.nodes import ExpressionError, Fn, Node, affine_fn
 from streams.prism.units import affine
-from streams.prism.windows import WINDOW_OPS, Window, WindowState, parse_duration
+from streams.prism.windows import Window, WindowState
 
 __all__ = [
     "FUNCTIONS",
@@ -76,178 +69,7 @@ __all__ = [
     "compile_expression",
 ]
 
-MAX_LENGTH = 1000
-MAX_NODES = 200  # ast.expr nodes
-
 _isfinite = math.isfinite
-_CONSTANTS = {"pi": math.pi, "e": math.e}
-_ARITY: dict[str, tuple[int, int | None]] = {
-    **dict.fromkeys(("sqrt", *KEEP_UNIT_FUNCTIONS, *DIMENSIONLESS_FUNCTIONS), (1, 1)),
-    **dict.fromkeys(("pow", "to", *WINDOW_OPS), (2, 2)),
-    "min": (2, None),
-    "max": (2, None),
-    "clamp": (3, 3),
-}
-FUNCTIONS: tuple[str, ...] = tuple(sorted(_ARITY))
-_OPERATORS: dict[type[ast.operator], str] = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.Pow: "**",
-    ast.Mod: "%",
-}
-_CONSTRUCTS = {
-    "Attribute": "attribute access",
-    "Subscript": "subscripts",
-    "Lambda": "lambdas",
-    "Compare": "comparisons",
-    "BoolOp": "boolean operators",
-    "IfExp": "conditional expressions",
-    "NamedExpr": "assignments",
-    "Starred": "argument unpacking",
-    "JoinedStr": "f-strings",
-    **dict.fromkeys(
-        ("ListComp", "SetComp", "DictComp", "GeneratorExp"), "comprehensions"
-    ),
-    **dict.fromkeys(("List", "Tuple", "Set", "Dict"), "containers"),
-    "FloorDiv": "operator //",
-    "MatMult": "operator @",
-    "BitXor": "operator ^ (use ** for powers)",
-    **dict.fromkeys(("BitAnd", "BitOr", "LShift", "RShift", "Invert"), "bit operators"),
-    "Not": "operator not",
-}
-
-
-# -- compiler ----------------------------------------------------------------------
-
-
-def _unsupported(node: ast.AST) -> ExpressionError:
-    kind = type(node).__name__
-    what = _CONSTRUCTS.get(kind, kind)
-    return ExpressionError(f"unsupported syntax: {what} ({kind})", name=kind)
-
-
-class _Compiler(NodeBuilder):
-    """Walks a whitelisted AST into nodes, tracking used variables and windows."""
-
-    def __init__(self, variables: Mapping[str, str]) -> None:
-        super().__init__(variables)
-        self.used: set[str] = set()
-        self.windows: list[Window] = []
-
-    def compile(self, node: ast.AST) -> Node:
-        """Compile one whitelisted node."""
-        if isinstance(node, ast.Constant):
-            return self.constant(node.value)
-        if isinstance(node, ast.Name):
-            return self.name(node.id)
-        if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.UAdd):
-                return self.compile(node.operand)
-            if not isinstance(node.op, ast.USub):
-                raise _unsupported(node.op)
-            return self.negative(self.compile(node.operand))
-        if isinstance(node, ast.BinOp):
-            return self.binary(node)
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        raise _unsupported(node)
-
-    def constant(self, value: object) -> Node:
-        """Compile a number literal."""
-        if isinstance(value, str):
-            raise ExpressionError(
-                "a string is only allowed as the unit of to() or a window duration",
-                name=value,
-            )
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ExpressionError(f"unsupported constant {value!r}", name=repr(value))
-        try:
-            number = float(value)
-        except OverflowError:
-            number = math.inf
-        if not _isfinite(number):
-            raise ExpressionError(f"number too large: {str(value)[:20]}")
-        return const_node(number)
-
-    def name(self, name: str) -> Node:
-        """Compile an input variable or a named constant."""
-        if name in self.units:
-            self.used.add(name)
-            return self.variable(name)
-        if name in _CONSTANTS:
-            return const_node(_CONSTANTS[name])
-        raise ExpressionError(f"unknown variable '{name}'", name=name)
-
-    def binary(self, node: ast.BinOp) -> Node:
-        """Compile an arithmetic operator, checking units."""
-        symbol = _OPERATORS.get(type(node.op))
-        if symbol is None:
-            raise _unsupported(node.op)
-        return self.arithmetic(
-            symbol, self.compile(node.left), self.compile(node.right)
-        )
-
-    def call(self, node: ast.Call) -> Node:
-        """Compile a call of a whitelisted function."""
-        if not isinstance(node.func, ast.Name):
-            raise _unsupported(node.func)
-        name, args = node.func.id, node.args
-        if name not in _ARITY:
-            raise ExpressionError(f"unknown function '{name}'", name=name)
-        if node.keywords:
-            raise ExpressionError(f"{name}() takes no keyword arguments", name=name)
-        for arg in args:
-            if isinstance(arg, ast.Starred):
-                raise _unsupported(arg)
-        low, high = _ARITY[name]
-        if len(args) < low or (high is not None and len(args) > high):
-            count = str(low) if low == high else f"at least {low}"
-            raise ExpressionError(
-                f"{name}() takes {count} arguments, got {len(args)}", name=name
-            )
-        if name in WINDOW_OPS:
-            return self.window(name, args[0], args[1])
-        if name == "to":
-            return self.to(args[0], args[1])
-        return self.function(name, [self.compile(arg) for arg in args])
-
-    def to(self, arg: ast.expr, spec: ast.expr) -> Node:
-        """Compile to(x, "unit")."""
-        text = spec.value if isinstance(spec, ast.Constant) else None
-        if not isinstance(text, str):
-            raise ExpressionError(
-                'to() needs a unit string such as "kW" as its second argument',
-                name="to",
-            )
-        return self.convert_to(self.compile(arg), text)
-
-    def window(self, op: str, arg: ast.expr, spec: ast.expr) -> Node:
-        """Compile a windowed operator over an input variable."""
-        if not isinstance(arg, ast.Name):
-            raise ExpressionError(
-                f"the first argument of {op}() must be an input variable", name=op
-            )
-        if arg.id not in self.units:
-            raise ExpressionError(f"unknown variable '{arg.id}'", name=arg.id)
-        value = spec.value if isinstance(spec, ast.Constant) else None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ExpressionError(
-                f'{op}() needs a duration such as "5m" as its second argument', name=op
-            )
-        try:
-            seconds = parse_duration(value)
-        except ValueError as ex:
-            raise ExpressionError(f"{op}(): {ex}", name=str(value)) from None
-        window = Window(op, arg.id, seconds)
-        if window not in self.windows:
-            self.windows.append(window)
-        self.used.add(arg.id)
-        return self.window_node(op, arg.id, self.windows.index(window))
-
-
-# -- programs ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -295,40 +117,9 @@ def compile_expression(
     ``unit`` is an optional declared output unit (None or blank: the expression's
     own); it must be compatible with the expression's unit, which is converted to it.
     """
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(
-            f"expression too long: {len(text)} characters (limit {MAX_LENGTH})"
-        )
-    source = text.strip()
-    if not source:
-        raise ExpressionError("expression is empty")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source, mode="eval")
-    except SyntaxError as ex:
-        raise ExpressionError(f"syntax error: {ex.msg}") from None
-    except (ValueError, RecursionError, MemoryError) as ex:
-        raise ExpressionError(f"syntax error: {ex}") from None
-    count = sum(isinstance(node, ast.expr) for node in ast.walk(tree))
-    if count > MAX_NODES:
-        raise ExpressionError(
-            f"expression too complex: {count} nodes (limit {MAX_NODES})"
-        )
-    compiler = _Compiler(variables)
-    root = compiler.compile(tree.body)
-    fn, label = root.fn, compiler.label(root.unit)
-    if unit is not None and unit.strip():
-        declared = compiler.unit(unit)
-        try:
-            a, b = affine(root.unit, declared)
-        except (pint.PintError, TypeError, ValueError):
-            raise ExpressionError(
-                f"declared unit '{unit}' is incompatible with the expression's "
-                f"unit {label}",
-                name=unit,
-            ) from None
-        fn, label = affine_fn(fn, a, b), unit.strip()
+    tree = parse_expression(text)
+    compiler = Compiler(variables)
+    fn, label = _output(compiler, compiler.compile(tree), unit)
     return Program(
         text=text,
         variables=tuple(sorted(compiler.used)),
@@ -336,3 +127,20 @@ def compile_expression(
         windows=tuple(compiler.windows),
         _root=fn,
     )
+
+
+def _output(compiler: Compiler, root: Node, unit: str | None) -> tuple[Fn, str]:
+    """Return the program's closure and unit label, converted to a declared unit."""
+    label = compiler.label(root.unit)
+    if unit is None or not unit.strip():
+        return root.fn, label
+    declared = compiler.unit(unit)
+    try:
+        a, b = affine(root.unit, declared)
+    except (pint.PintError, TypeError, ValueError):
+        raise ExpressionError(
+            f"declared unit '{unit}' is incompatible with the expression's "
+            f"unit {label}",
+            name=unit,
+        ) from None
+    return affine_fn(root.fn, a, b), unit.strip()

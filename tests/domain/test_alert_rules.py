@@ -9,6 +9,7 @@ import pytest
 
 from domain import alert_rules as ar
 from domain.alerting import Condition, Rule
+from domain.context import Context
 from domain.entity import EntityChanged, EntityStateBase, EntityType, created
 from domain.errors import Invalid, NotFound
 from domain.readmodel import EntityState, evolve
@@ -16,6 +17,7 @@ from domain.states import AlertRule, Binding, Device, PrismField, Site
 
 AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 LATER = AT + timedelta(minutes=5)
+CTX = Context("org1", AT, "u1")
 QUANTITIES = {"co2.ppm", "temperature.celsius"}
 ABOVE = ar.RuleDefinition(name="CO2 high", condition="above", threshold=1200.0)
 
@@ -51,11 +53,9 @@ def co2_binding(device_id: str) -> Binding:
 
 
 def create(
-    target: ar.RuleTarget,
-    definition: ar.RuleDefinition = ABOVE,
-    org_id: str = "org1",
+    target: ar.RuleTarget, definition: ar.RuleDefinition = ABOVE
 ) -> ar.CreateAlertRule:
-    return ar.CreateAlertRule("r1", org_id, target, definition, AT, "u1")
+    return ar.CreateAlertRule(CTX, "r1", target, definition)
 
 
 def made(state: EntityState, command: ar.Command) -> list[EntityChanged]:
@@ -164,9 +164,10 @@ def test_redefine_keeps_creation_time_and_retargets() -> None:
     made(s, create(ar.RuleTarget("binding", binding_id="b1")))
     target = ar.RuleTarget("org_quantity", quantity_slug="co2.ppm")
     severe = replace(ABOVE, severity="critical")
-    command = ar.RedefineAlertRule("r1", "org1", target, severe, LATER, "u2")
+    command = ar.RedefineAlertRule(Context("org1", LATER, "u2"), "r1", target, severe)
     (event,) = made(s, command)
     assert event.change == "updated" and event.version == 2
+    assert (event.occurred_at, event.actor) == (LATER, "u2")
     rule = s.get(AlertRule, "r1")
     assert rule is not None
     view = ar.rule_view(rule)
@@ -180,18 +181,20 @@ def test_another_orgs_rule_cannot_be_redefined_or_deleted() -> None:
     s = world()
     made(s, create(ar.RuleTarget("binding", binding_id="b1")))
     target = ar.RuleTarget("binding", binding_id="b2")
-    redefine = ar.RedefineAlertRule("r1", "org2", target, ABOVE, LATER)
+    other = Context("org2", LATER)
+    redefine = ar.RedefineAlertRule(other, "r1", target, ABOVE)
     with pytest.raises(NotFound, match="alert rule r1 not found"):
         ar.decide(redefine, s, QUANTITIES)
     with pytest.raises(NotFound, match="alert rule r1 not found"):
-        ar.decide(ar.DeleteAlertRule("r1", "org2", LATER), s, QUANTITIES)
+        ar.decide(ar.DeleteAlertRule(other, "r1"), s, QUANTITIES)
 
 
 def test_delete_removes_the_rule() -> None:
     s = world()
     made(s, create(ar.RuleTarget("field", field_id="f1")))
-    (event,) = made(s, ar.DeleteAlertRule("r1", "org1", LATER, "u1"))
+    (event,) = made(s, ar.DeleteAlertRule(Context("org1", LATER, "u2"), "r1"))
     assert event.change == "deleted" and s.get(AlertRule, "r1") is None
+    assert (event.occurred_at, event.actor) == (LATER, "u2")
 
 
 def test_rule_from_state_is_the_state_machines_rule() -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.context import Context
 from domain.entity import EntityChanged
 from domain.errors import Conflict, NotFound, Unauthorized
 from domain.identity import (
@@ -30,6 +31,7 @@ from domain.states import Account, ApiKey, GatewayToken, TokenFamily, User
 
 AT = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 LATER = datetime(2026, 12, 2, 9, 45, tzinfo=UTC)
+CTX = Context("o1", AT, "u1")
 
 
 def fold(state: EntityState, events: list[EntityChanged]) -> EntityState:
@@ -55,7 +57,7 @@ def with_session(family: str = "f1", refresh: str = "r1") -> EntityState:
 
 def with_key(permissions: tuple[str, ...] | None = None) -> EntityState:
     state = register(EntityState())
-    command = CreateApiKey("k1", "o1", "u1", "ci", permissions, "abc", "vk_0123456", AT)
+    command = CreateApiKey(CTX, "k1", "u1", "ci", permissions, "abc", "vk_0123456")
     return fold(state, decide(command, state))
 
 
@@ -195,7 +197,9 @@ def test_create_api_key_holds_its_hash_and_never_the_key() -> None:
 
 def test_delete_api_key_releases_its_hash() -> None:
     state = with_key()
-    fold(state, decide(DeleteApiKey("k1", "o1", LATER, "u1"), state))
+    events = decide(DeleteApiKey(Context("o1", LATER, "k9"), "k1"), state)
+    assert (events[0].occurred_at, events[0].actor) == (LATER, "k9")
+    fold(state, events)
     assert state.get(ApiKey, "k1") is None
     assert state.holder(api_key_hash_key("abc")) is None
 
@@ -204,7 +208,7 @@ def test_delete_api_key_of_another_org_is_not_found() -> None:
     state = with_key()
     for org, key_id in (("o2", "k1"), ("o1", "missing")):
         with pytest.raises(NotFound, match=f"^api key {key_id} not found$"):
-            decide(DeleteApiKey(key_id, org, LATER), state)
+            decide(DeleteApiKey(Context(org, LATER), key_id), state)
 
 
 def test_key_usage_adds_to_the_stored_count_and_keeps_the_hash() -> None:
@@ -222,12 +226,12 @@ def test_key_usage_of_a_deleted_key_writes_nothing() -> None:
 
 def test_gateway_token_created_pinned_and_deleted() -> None:
     state = register(EntityState())
-    command = CreateGatewayToken("t1", "o1", "Dev", "SIM-001", "h", "gw_abcdefg", AT)
+    command = CreateGatewayToken(CTX, "t1", "Dev", "SIM-001", "h", "gw_abcdefg")
     fold(state, decide(command, state))
     token = state.held_by(GatewayToken, gateway_token_hash_key("h"))
     assert token is not None and token.state.hardware_id == "SIM-001"
     assert token.state.created_at == "2026-12-02T09:30:00Z"
     with pytest.raises(NotFound, match="^gateway token t1 not found$"):
-        decide(DeleteGatewayToken("t1", "o2", LATER), state)
-    fold(state, decide(DeleteGatewayToken("t1", "o1", LATER), state))
+        decide(DeleteGatewayToken(Context("o2", LATER), "t1"), state)
+    fold(state, decide(DeleteGatewayToken(Context("o1", LATER), "t1"), state))
     assert state.holder(gateway_token_hash_key("h")) is None

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain import prism_fields as pf
+from domain.context import Context
 from domain.entity import EntityChanged, EntityType, created
 from domain.errors import Invalid, NotFound
 from domain.readmodel import EntityState, evolve
@@ -15,6 +16,7 @@ from domain.states import Binding, PrismField
 
 AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 LATER = AT + timedelta(minutes=5)
+CTX = Context("org1", AT, "u1")
 POWER = pf.FieldDefinition(
     name="Power",
     expression="voltage * current",
@@ -66,7 +68,7 @@ def test_an_input_outside_the_org_is_named(binding_id: str) -> None:
 
 def test_create_stores_the_compiled_unit_and_shows_updated_at() -> None:
     s = world()
-    (event,) = made(s, pf.CreateField("f1", "org1", POWER, AT, "u1"))
+    (event,) = made(s, pf.CreateField(CTX, "f1", POWER))
     assert event.entity_type is EntityType.PRISM_FIELD and event.actor == "u1"
     field = s.get(PrismField, "f1")
     assert field is not None
@@ -89,22 +91,24 @@ def test_create_stores_the_compiled_unit_and_shows_updated_at() -> None:
 def test_a_field_must_use_an_input() -> None:
     unused = replace(POWER, expression="2 * 3", variables=())
     with pytest.raises(Invalid) as info:
-        pf.decide(pf.CreateField("f1", "org1", unused, AT), world())
+        pf.decide(pf.CreateField(CTX, "f1", unused), world())
     assert str(info.value) == "expression: uses none of the inputs"
 
 
 def test_a_foreign_input_is_refused_at_create() -> None:
     foreign = replace(POWER, inputs={"voltage": "bx", "current": "ba"})
     with pytest.raises(Invalid, match="inputs.voltage"):
-        pf.decide(pf.CreateField("f1", "org1", foreign, AT), world())
+        pf.decide(pf.CreateField(CTX, "f1", foreign), world())
 
 
 def test_redefine_keeps_creation_time() -> None:
     s = world()
-    made(s, pf.CreateField("f1", "org1", POWER, AT))
+    made(s, pf.CreateField(CTX, "f1", POWER))
     doubled = replace(POWER, expression="voltage * current * 2")
-    (event,) = made(s, pf.RedefineField("f1", "org1", doubled, LATER, "u2"))
+    redefine = pf.RedefineField(Context("org1", LATER, "u2"), "f1", doubled)
+    (event,) = made(s, redefine)
     assert event.change == "updated" and event.version == 2
+    assert (event.occurred_at, event.actor) == (LATER, "u2")
     field = s.get(PrismField, "f1")
     assert field is not None
     view = pf.field_view(field)
@@ -115,15 +119,17 @@ def test_redefine_keeps_creation_time() -> None:
 
 def test_another_orgs_field_is_not_found() -> None:
     s = world()
-    made(s, pf.CreateField("f1", "org1", POWER, AT))
+    made(s, pf.CreateField(CTX, "f1", POWER))
+    other = Context("org2", LATER)
     with pytest.raises(NotFound, match="prism field f1 not found"):
-        pf.decide(pf.RedefineField("f1", "org2", POWER, LATER), s)
+        pf.decide(pf.RedefineField(other, "f1", POWER), s)
     with pytest.raises(NotFound, match="prism field f1 not found"):
-        pf.decide(pf.DeleteField("f1", "org2", LATER), s)
+        pf.decide(pf.DeleteField(other, "f1"), s)
 
 
 def test_delete_removes_the_field() -> None:
     s = world()
-    made(s, pf.CreateField("f1", "org1", POWER, AT))
-    (event,) = made(s, pf.DeleteField("f1", "org1", LATER))
+    made(s, pf.CreateField(CTX, "f1", POWER))
+    (event,) = made(s, pf.DeleteField(Context("org1", LATER, "u2"), "f1"))
     assert event.change == "deleted" and s.get(PrismField, "f1") is None
+    assert (event.occurred_at, event.actor) == (LATER, "u2")

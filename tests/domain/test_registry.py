@@ -6,15 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain import bindings as b
 from domain import registry as r
+from domain.context import Context
 from domain.entity import EntityChanged
 from domain.errors import Conflict, Invalid, NotFound
 from domain.readmodel import EntityState, evolve
 from domain.states import Binding, Device, Site
 
 AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
-CTX = r.Context("org1", AT, "u1")
-OTHER = r.Context("org2", AT, "u2")
+CTX = Context("org1", AT, "u1")
+OTHER = Context("org2", AT, "u2")
 
 
 def apply(state: EntityState, events: list[EntityChanged]) -> None:
@@ -33,7 +35,7 @@ def world() -> EntityState:
     run(s, r.CreateSite(CTX, "s1", {"name": "Plant"}))
     fields = {"hardware_id": "HW-1", "display_name": "Pump", "site_id": "s1"}
     run(s, r.CreateDevice(CTX, "d1", fields))
-    run(s, r.BindChannels(CTX, "d1", [r.Channel("b1", 0, "temperature")]))
+    run(s, b.BindChannels(CTX, "d1", [b.Channel("b1", 0, "temperature")]))
     return s
 
 
@@ -100,18 +102,18 @@ def test_deleting_a_site_detaches_its_devices() -> None:
 
 def test_a_taken_channel_is_a_conflict() -> None:
     s = world()
-    single = r.BindChannels(CTX, "d1", [r.Channel("b2", 0, "humidity")])
+    single = b.BindChannels(CTX, "d1", [b.Channel("b2", 0, "humidity")])
     with pytest.raises(Conflict, match="^channel 0 is already bound$"):
         r.decide(single, s)
-    channels = [r.Channel("b3", 0, "voltage"), r.Channel("b4", 1, "current")]
+    channels = [b.Channel("b3", 0, "voltage"), b.Channel("b4", 1, "current")]
     with pytest.raises(Conflict, match=r"^channels \[0\] are already bound$"):
-        r.decide(r.BindChannels(CTX, "d1", channels, "pdp-x"), s)
+        r.decide(b.BindChannels(CTX, "d1", channels, "pdp-x"), s)
 
 
 def test_a_peripheral_binds_every_channel_it_provides() -> None:
     s = world()
-    channels = [r.Channel("b3", 4, "voltage"), r.Channel("b4", 5, "current")]
-    run(s, r.BindChannels(CTX, "d1", channels, "pdp-x"))
+    channels = [b.Channel("b3", 4, "voltage"), b.Channel("b4", 5, "current")]
+    run(s, b.BindChannels(CTX, "d1", channels, "pdp-x"))
     made = [s.get(Binding, b) for b in ("b3", "b4")]
     assert [b.state.peripheral for b in made if b] == ["pdp-x", "pdp-x"]
 
@@ -122,13 +124,13 @@ def test_foreign_and_misplaced_ids_are_not_found() -> None:
         r.decide(r.DeleteDevice(OTHER, "d1"), s)
     run(s, r.CreateDevice(CTX, "d2", {"hardware_id": "HW-2", "display_name": "z"}))
     with pytest.raises(NotFound, match="binding b1 not found"):
-        r.decide(r.DeleteBinding(CTX, "d2", "b1"), s)
+        r.decide(b.DeleteBinding(CTX, "d2", "b1"), s)
 
 
 def test_a_binding_update_needs_a_change() -> None:
     s = world()
     with pytest.raises(Invalid, match="give is_active"):
-        r.decide(r.UpdateBinding(CTX, "d1", "b1", {}), s)
-    run(s, r.UpdateBinding(CTX, "d1", "b1", {"is_active": False}))
+        r.decide(b.UpdateBinding(CTX, "d1", "b1", {}), s)
+    run(s, b.UpdateBinding(CTX, "d1", "b1", {"is_active": False}))
     binding = s.get(Binding, "b1")
     assert binding is not None and not binding.state.is_active

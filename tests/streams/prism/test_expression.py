@@ -9,8 +9,8 @@ import pytest
 from schemas.quantities import catalog
 from streams import StreamsError
 from streams.prism.expression import ExpressionError, Program, compile_expression
+from streams.prism.window_buffers import MAX_POINTS
 from streams.prism.windows import (
-    MAX_POINTS,
     Window,
     WindowState,
     WindowStateError,
