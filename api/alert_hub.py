@@ -20,12 +20,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from infra import kafka
 from infra.settings import Settings
-from schemas.alerts import (
-    ALERTS_TOPIC,
-    AlertTransitioned,
-    decode_transition,
-    transition_id,
-)
+from schemas.alerts import AlertTransitioned, decode_transition, transition_id
+from schemas.topics import ALERTS_TOPIC
 
 log = logging.getLogger(__name__)
 Item = tuple[int, AlertTransitioned]

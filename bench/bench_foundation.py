@@ -29,7 +29,8 @@ from infra.settings import Settings  # noqa: E402
 from infra.stack import Platform  # noqa: E402
 from projections.archive import EntityArchive  # noqa: E402
 from projections.projector import Projector  # noqa: E402
-from schemas.events import ENTITIES_TOPIC, EntityChanged, encode_entity  # noqa: E402
+from schemas.events import EntityChanged, encode_entity  # noqa: E402
+from schemas.topics import ENTITIES_TOPIC  # noqa: E402
 
 
 def ms(values: list[float]) -> str:

@@ -32,7 +32,8 @@ from api.identity import hash_password, verify_password  # noqa: E402
 from bench.results import percentile, record  # noqa: E402
 from infra.broker import TansuBroker  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from schemas.events import ENTITIES_TOPIC, EntityChanged, encode_entity  # noqa: E402
+from schemas.events import EntityChanged, encode_entity  # noqa: E402
+from schemas.topics import ENTITIES_TOPIC  # noqa: E402
 
 
 def ms(values: list[float]) -> str:

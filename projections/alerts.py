@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from infra.clickhouse import AsyncStore
 from projections.sink import MICROS, POSITION, decode_or_skip
-from schemas.alerts import ALERTS_TOPIC, AlertTransitioned, decode_transition
+from schemas.alerts import AlertTransitioned, decode_transition
+from schemas.topics import ALERTS_TOPIC
 
 _COLUMNS: list[tuple[str, pa.DataType]] = [
     ("transition_id", pa.string()),

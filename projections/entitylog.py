@@ -12,7 +12,8 @@ from infra.settings import Settings
 from projections import ProjectionError
 from projections.entities import Entity, Outcome
 from projections.readmodel import EntityReadModel
-from schemas.events import ENTITIES_TOPIC, EntityChanged, encode_entity
+from schemas.events import EntityChanged, encode_entity
+from schemas.topics import ENTITIES_TOPIC
 
 
 class EntityConflict(ProjectionError):

@@ -12,7 +12,8 @@ from infra import kafka
 from infra.settings import Settings
 from projections.entities import EntityState, Outcome, evolve
 from schemas import SchemaError
-from schemas.events import ENTITIES_TOPIC, decode_entity
+from schemas.events import decode_entity
+from schemas.topics import ENTITIES_TOPIC
 
 log = logging.getLogger(__name__)
 

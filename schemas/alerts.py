@@ -10,8 +10,10 @@ from typing import Any
 from schemas import codec
 from schemas.registry import latest_for
 
-ALERTS_TOPIC = "vigil.alerts.v1"
-ALERT_COMMANDS_TOPIC = "vigil.alert-commands.v1"
+# Re-exported until api/resources/alerts.py imports it from schemas.topics.
+from schemas.topics import ALERT_COMMANDS_TOPIC as ALERT_COMMANDS_TOPIC
+from schemas.topics import ALERTS_TOPIC
+
 _NS = uuid.UUID("6b1f0c38-5b8e-4d0f-9a57-8f3c2f0d9a11")
 
 

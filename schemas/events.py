@@ -11,10 +11,11 @@ import orjson
 
 from schemas import codec
 from schemas.registry import latest_for
+from schemas.topics import DERIVED_TOPIC, ENTITIES_TOPIC
 
-ENTITIES_TOPIC = "vigil.entities.v1"
-MEASUREMENTS_TOPIC = "vigil.measurements.v1"
-DERIVED_TOPIC = "vigil.derived.v1"
+# Re-exported until api/resources/ingest.py imports it from schemas.topics.
+from schemas.topics import MEASUREMENTS_TOPIC as MEASUREMENTS_TOPIC
+
 NUMBER, TEXT, OBJECT = 0, 1, 2
 Change = Literal["created", "updated", "deleted"]
 

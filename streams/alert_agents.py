@@ -26,8 +26,6 @@ from infra.settings import Settings
 from projections.entities import EntityState
 from projections.sink import decode_or_skip
 from schemas.alerts import (
-    ALERT_COMMANDS_TOPIC,
-    ALERTS_TOPIC,
     AlertCommandIssued,
     AlertTransitioned,
     alert_event_id,
@@ -35,7 +33,13 @@ from schemas.alerts import (
     encode_command,
     encode_transition,
 )
-from schemas.events import DERIVED_TOPIC, MEASUREMENTS_TOPIC, NUMBER, decode_batch
+from schemas.events import NUMBER, decode_batch
+from schemas.topics import (
+    ALERT_COMMANDS_TOPIC,
+    ALERTS_TOPIC,
+    DERIVED_TOPIC,
+    MEASUREMENTS_TOPIC,
+)
 from streams import alerting
 from streams.prism.agents import BACKFILL_SOURCE
 from streams.rules import RuleIndex, Watch, current_index

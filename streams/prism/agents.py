@@ -25,18 +25,11 @@ from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
 from projections.entities import EntityState
 from projections.sink import decode_or_skip
-from schemas.events import (
-    DERIVED_TOPIC,
-    MEASUREMENTS_TOPIC,
-    NUMBER,
-    MeasurementBatch,
-    decode_batch,
-    encode_derived,
-)
+from schemas.events import NUMBER, MeasurementBatch, decode_batch, encode_derived
+from schemas.topics import DERIVED_TOPIC, MEASUREMENTS_TOPIC, PRISM_INPUTS_TOPIC
 from streams.prism.alignment import FieldIndex, FieldState, current_fields, evaluate
 
 log = logging.getLogger(__name__)
-INPUTS_TOPIC = "vigil.prism-inputs.v1"
 NO_DEVICE = "00000000-0000-0000-0000-000000000000"
 LIVE_SOURCE = "prism"
 BACKFILL_SOURCE = "prism-backfill"  # alert rules skip recomputed history
@@ -81,7 +74,7 @@ class PrismAgents:
             "key_serializer": "raw",
             "value_serializer": "raw",
         }
-        self.inputs = app.topic(settings.topic(INPUTS_TOPIC), **raw)
+        self.inputs = app.topic(settings.topic(PRISM_INPUTS_TOPIC), **raw)
         self.table = app.Table(
             "prism-fields", default=None, partitions=settings.topic_partitions
         )

@@ -18,7 +18,8 @@ from typing import Any
 from infra.stack import Platform
 from projections.entities import Entity, EntityState
 from projections.explorer import iso_us
-from schemas.events import DERIVED_TOPIC, encode_derived
+from schemas.events import encode_derived
+from schemas.topics import DERIVED_TOPIC
 from streams.prism.agents import BACKFILL_SOURCE, derived_batch
 from streams.prism.alignment import FieldIndex, FieldState, evaluate
 

@@ -8,6 +8,7 @@ import pytest
 from schemas import SchemaError, codec
 from schemas.events import EntityChanged, decode_entity, encode_entity
 from schemas.registry import CATALOGUE, by_id, latest_for
+from schemas.topics import ENTITIES_TOPIC
 
 
 def _event() -> EntityChanged:
@@ -33,7 +34,7 @@ def test_wire_format_is_confluent_framed() -> None:
     data = encode_entity(_event())
     magic, schema_id = struct.unpack(">bI", data[:5])
     assert magic == 0
-    assert schema_id == latest_for("vigil.entities.v1").schema_id
+    assert schema_id == latest_for(ENTITIES_TOPIC).schema_id
 
 
 def test_deleted_event_carries_no_state() -> None:
@@ -61,5 +62,5 @@ def test_truncated_body_is_refused() -> None:
 def test_schema_ids_are_unique_and_stable() -> None:
     ids = [e.schema_id for e in CATALOGUE]
     assert len(ids) == len(set(ids))
-    assert by_id(1).subject == "vigil.entities.v1-value"
+    assert by_id(1).subject == f"{ENTITIES_TOPIC}-value"
     assert by_id(1).parsed["name"] == "EntityChanged"
