@@ -16,8 +16,9 @@ from typing import Any
 import pyarrow as pa
 
 from infra.clickhouse import AsyncStore
-from projections.sink import MICROS, POSITION, decode_or_skip
+from projections.sink import MICROS, POSITION
 from schemas.alerts import AlertTransitioned, decode_transition
+from schemas.codec import decode_or_skip
 from schemas.topics import ALERTS_TOPIC
 
 _COLUMNS: list[tuple[str, pa.DataType]] = [

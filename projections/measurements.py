@@ -7,7 +7,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from projections.sink import MICROS, POSITION, decode_or_skip
+from projections.sink import MICROS, POSITION
+from schemas.codec import decode_or_skip
 from schemas.events import decode_batch
 from schemas.topics import DERIVED_TOPIC, MEASUREMENTS_TOPIC
 

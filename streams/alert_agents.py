@@ -24,7 +24,6 @@ import faust
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
 from projections.entities import EntityState
-from projections.sink import decode_or_skip
 from schemas.alerts import (
     AlertCommandIssued,
     AlertTransitioned,
@@ -33,6 +32,7 @@ from schemas.alerts import (
     encode_command,
     encode_transition,
 )
+from schemas.codec import decode_or_skip
 from schemas.events import NUMBER, decode_batch
 from schemas.topics import (
     ALERT_COMMANDS_TOPIC,

@@ -24,7 +24,7 @@ import orjson
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
 from projections.entities import EntityState
-from projections.sink import decode_or_skip
+from schemas.codec import decode_or_skip
 from schemas.events import NUMBER, MeasurementBatch, decode_batch, encode_derived
 from schemas.topics import DERIVED_TOPIC, MEASUREMENTS_TOPIC, PRISM_INPUTS_TOPIC
 from streams.prism.alignment import FieldIndex, FieldState, current_fields, evaluate

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas import SchemaError, codec
-from schemas.events import EntityChanged, decode_entity, encode_entity
+from schemas.events import EntityChanged, decode_batch, decode_entity, encode_entity
 from schemas.registry import CATALOGUE, by_id, latest_for
 from schemas.topics import ENTITIES_TOPIC
 
@@ -64,3 +64,9 @@ def test_schema_ids_are_unique_and_stable() -> None:
     assert len(ids) == len(set(ids))
     assert by_id(1).subject == f"{ENTITIES_TOPIC}-value"
     assert by_id(1).parsed["name"] == "EntityChanged"
+
+
+def test_undecodable_records_are_skipped_not_fatal() -> None:
+    assert codec.decode_or_skip(decode_batch, None, 3, "batch") is None
+    assert codec.decode_or_skip(decode_batch, b"\x07junk", 4, "batch") is None
+    assert codec.decode_or_skip(lambda b: b.decode(), b"ok", 5, "text") == "ok"
