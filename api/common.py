@@ -12,10 +12,11 @@ import falcon.asgi
 
 from api.alert_hub import AlertHub
 from api.auth import Principal
-from api.identity import Tokens, iso
+from api.identity import Tokens
 from api.paging import limit_offset, page
 from api.usage import KeyUsage
 from api.validation import Body
+from domain.isotime import iso, parse_iso
 from infra.settings import Settings
 from infra.stack import Platform
 from projections.entities import Entity, EntityState
@@ -52,7 +53,7 @@ class Presence:
         """Whether a device last seen then counts as online now."""
         if last_seen is None:
             return False
-        moment = datetime.fromisoformat(last_seen.replace("Z", "+00:00"))
+        moment = parse_iso(last_seen)
         return ((now or utc_now()) - moment).total_seconds() <= self.online_window_s
 
 

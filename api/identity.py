@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -14,6 +14,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from api import ApiError
+
+# Re-exported until api/resources/explorer.py imports it from domain.isotime.
+from domain.isotime import iso as iso
 
 ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm are refused
 ACCESS_TTL = timedelta(seconds=900)
@@ -119,8 +122,3 @@ class Tokens:
 def refresh_expiry(now: datetime) -> str:
     """When a refresh token issued now expires (ISO-8601)."""
     return iso(now + REFRESH_TTL)
-
-
-def iso(moment: datetime) -> str:
-    """UTC ISO-8601 with a Z suffix."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 from datetime import UTC, datetime
 
+from domain.isotime import iso
 from projections.entities import EntityState
 from projections.entitylog import EntityConflict, EntityLog
 
@@ -26,7 +27,7 @@ class KeyUsage:
     def count(self, key_id: str) -> None:
         """Record one use of a key."""
         self.pending[key_id] += 1
-        self.last_used[key_id] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        self.last_used[key_id] = iso(datetime.now(UTC))
 
     def total(self, key_id: str, stored: int) -> int:
         """Stored usage plus what this process has not written yet."""

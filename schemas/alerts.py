@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.isotime import iso
 from schemas import codec
 from schemas.registry import latest_for
 
@@ -111,12 +112,8 @@ def transition_json(event: AlertTransitioned) -> dict[str, Any]:
         "quantity": event.quantity,
         "quantity_slug": event.quantity_slug,
         "value": event.value,
-        "triggered_at": _iso(event.triggered_at),
-        "at": _iso(event.at),
+        "triggered_at": iso(event.triggered_at),
+        "at": iso(event.at),
         "state": event.status,
         "status": event.status,
     }
-
-
-def _iso(ts: datetime) -> str:
-    return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")

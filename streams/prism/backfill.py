@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.isotime import iso_from_micros
 from infra.stack import Platform
 from projections.entities import Entity, EntityState
-from projections.explorer import iso_us
 from schemas.events import encode_derived
 from schemas.topics import DERIVED_TOPIC
 from streams.prism.agents import BACKFILL_SOURCE, derived_batch
@@ -62,14 +62,16 @@ class Backfill:
         return {
             "field_id": self.field_id,
             "status": self.status,
-            "start": iso_us(self.start_us),
-            "end": iso_us(self.end_us),
+            "start": iso_from_micros(self.start_us),
+            "end": iso_from_micros(self.end_us),
             "progress": round(self.chunks_done / self.chunks, 4),
             "points_read": self.points_read,
             "points_written": self.points_written,
             "error": self.error,
-            "started_at": iso_us(int(self.started * 1e6)),
-            "finished_at": iso_us(int(self.finished * 1e6)) if self.finished else None,
+            "started_at": iso_from_micros(int(self.started * 1e6)),
+            "finished_at": (
+                iso_from_micros(int(self.finished * 1e6)) if self.finished else None
+            ),
         }
 
 
