@@ -51,6 +51,9 @@ CATALOGUE: tuple[SchemaEntry, ...] = (
     SchemaEntry(3, DERIVED_TOPIC, 1, "measurement_batch.v1.avsc"),
     SchemaEntry(4, ALERTS_TOPIC, 1, "alert_transitioned.v1.avsc"),
     SchemaEntry(5, ALERT_COMMANDS_TOPIC, 1, "alert_command.v1.avsc"),
+    # v2 says where a batch's points come from (v1 hid it in hardware_id).
+    SchemaEntry(6, MEASUREMENTS_TOPIC, 2, "measurement_batch.v2.avsc"),
+    SchemaEntry(7, DERIVED_TOPIC, 2, "measurement_batch.v2.avsc"),
 )
 
 
@@ -65,6 +68,14 @@ def by_id(schema_id: int) -> SchemaEntry:
         if entry.schema_id == schema_id:
             return entry
     raise SchemaError(f"unknown schema id {schema_id}")
+
+
+def by_version(topic: str, version: int) -> SchemaEntry:
+    """Return version ``version`` of ``topic``'s value schema."""
+    for entry in CATALOGUE:
+        if entry.topic == topic and entry.version == version:
+            return entry
+    raise SchemaError(f"no schema version {version} for topic {topic}")
 
 
 def latest_for(topic: str) -> SchemaEntry:

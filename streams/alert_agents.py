@@ -33,7 +33,7 @@ from schemas.alerts import (
     encode_transition,
 )
 from schemas.codec import decode_or_skip
-from schemas.events import NUMBER, decode_batch
+from schemas.events import NUMBER, BatchSource, decode_batch
 from schemas.topics import (
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
@@ -41,7 +41,6 @@ from schemas.topics import (
     MEASUREMENTS_TOPIC,
 )
 from streams import alerting
-from streams.prism.agents import BACKFILL_SOURCE
 from streams.rules import RuleIndex, Watch, current_index
 
 log = logging.getLogger(__name__)
@@ -162,7 +161,7 @@ class AlertEvaluator:
         if not rules.by_id:
             return []  # nothing to evaluate: skip decoding the batch
         batch = decode_or_skip(decode_batch, message.value, message.offset, "batch")
-        if batch is None or batch.hardware_id == BACKFILL_SOURCE:
+        if batch is None or batch.source == BatchSource.BACKFILL:
             return []  # undecodable, or history recomputed by a backfill
         touched: dict[str, tuple[Entry, Watch, list[AlertTransitioned]]] = {}
         base = message.offset * POSITION_STRIDE

@@ -5,7 +5,8 @@ The history is read an hour at a time in timestamp order through the same
 alignment and window code as the live path, starting with empty windows (a windowed
 field's first window-length of output covers less than a full window). Derived
 points overwrite what is stored at the same timestamps (last write wins). They are
-marked as a backfill: alert rules on the field do not re-judge history.
+marked as a backfill (``source``): alert rules on the field do not re-judge
+history.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 from domain.isotime import iso_from_micros
 from infra.stack import Platform
 from projections.entities import Entity, EntityState
-from schemas.events import encode_derived
+from schemas.events import BatchSource, encode_derived
 from schemas.topics import DERIVED_TOPIC
-from streams.prism.agents import BACKFILL_SOURCE, derived_batch
+from streams.prism.agents import derived_batch
 from streams.prism.alignment import FieldIndex, FieldState, evaluate
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,9 @@ async def _run(job: Backfill, state: EntityState, platform: Platform) -> None:
         out = evaluate(compiled, fold, points)
         for i in range(0, len(out), SEND_POINTS):
             part = out[i : i + SEND_POINTS]
-            batch = derived_batch(entity.org_id, job.field_id, part, BACKFILL_SOURCE)
+            batch = derived_batch(
+                entity.org_id, job.field_id, part, BatchSource.BACKFILL
+            )
             await platform.require_producer().send(
                 platform.settings.topic(DERIVED_TOPIC),
                 encode_derived(batch),
