@@ -23,12 +23,8 @@ from infra.consumer import (
     TopicPartition,
 )
 from infra.settings import Settings
-from schemas.alerts import (
-    ALERTS_TOPIC,
-    AlertTransitioned,
-    decode_transition,
-    transition_id,
-)
+from schemas.alerts import AlertTransitioned, decode_transition, transition_id
+from schemas.topics import ALERTS_TOPIC
 
 log = logging.getLogger(__name__)
 Item = tuple[int, AlertTransitioned]

@@ -31,7 +31,8 @@ from infra.settings import Settings  # noqa: E402
 from infra.stack import Platform  # noqa: E402
 from projections.archive import EntityArchive  # noqa: E402
 from projections.projector import Projector  # noqa: E402
-from schemas.events import ENTITIES_TOPIC, encode_entity  # noqa: E402
+from schemas.events import encode_entity  # noqa: E402
+from schemas.topics import ENTITIES_TOPIC  # noqa: E402
 
 NOW = "2026-01-01T00:00:00Z"
 

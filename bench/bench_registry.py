@@ -36,7 +36,8 @@ from domain.states import Binding, Device  # noqa: E402
 from infra.broker import TansuBroker  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from infra.stack import Platform  # noqa: E402
-from schemas.events import ENTITIES_TOPIC, encode_entity  # noqa: E402
+from schemas.events import encode_entity  # noqa: E402
+from schemas.topics import ENTITIES_TOPIC  # noqa: E402
 
 
 def ms(values: list[float]) -> str:

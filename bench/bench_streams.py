@@ -538,7 +538,7 @@ class PrismBench:
         self.api, self.app = api, app
         self.platform = app.platform
         self.producer = self.platform.producer
-        from schemas.events import MEASUREMENTS_TOPIC
+        from schemas.topics import MEASUREMENTS_TOPIC
 
         self.topic = self.platform.settings.topic(MEASUREMENTS_TOPIC)
 

@@ -34,6 +34,7 @@ import pyarrow as pa  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from bench.results import peak_rss_mib, percentile, record  # noqa: E402
+from domain.isotime import iso_from_timestamp  # noqa: E402
 from infra.broker import TansuBroker  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from projections.measurements import MeasurementsProjection  # noqa: E402
@@ -85,7 +86,7 @@ class Bench:
             {
                 "binding_id": binding or self.bindings[i % len(self.bindings)],
                 "value": 20.0 + (i % 100) / 10,
-                "timestamp": _iso(start_s + i * 0.001),
+                "timestamp": iso_from_timestamp(start_s + i * 0.001),
             }
             for i in range(size)
         ]
@@ -220,12 +221,6 @@ class Bench:
                 loaded += n
             print(f"  loaded {loaded:,}/{points:,} points", flush=True)
         return ids, loaded / (time.perf_counter() - t0)
-
-
-def _iso(seconds: float) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
 async def explorer_latency(b: Bench, ids: list[str]) -> list[str]:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def iso(moment: datetime) -> str:
-    """``moment`` in UTC as ISO-8601 with a ``Z`` suffix."""
+    """``moment`` in UTC as ISO-8601 with a ``Z`` suffix.
+
+    Fractions appear only when there are any, and then as six digits
+    (``…T09:00:00Z``, ``…T09:00:00.250000Z``).
+    """
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def iso_from_timestamp(seconds: float) -> str:
     """A Unix time in seconds as ISO-8601 with ``Z``."""
     return iso(datetime.fromtimestamp(seconds, UTC))
+
+
+def iso_from_micros(micros: int) -> str:
+    """UTC microseconds since the epoch as ISO-8601 with ``Z`` (exact: no float)."""
+    return iso(EPOCH + timedelta(microseconds=micros))
 
 
 def parse_iso(text: str) -> datetime:

@@ -13,6 +13,7 @@ import orjson
 import pyarrow as pa
 from chdb import session
 
+from domain.isotime import parse_iso
 from infra.clickhouse import Params, Rows, StoreError, check_token
 
 _OUTPUT = "JSONCompact"
@@ -213,5 +214,4 @@ def _identity(value: Any) -> Any:
 def _parse_datetime(value: str | None) -> datetime | None:
     if value is None:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_iso(value)

@@ -9,10 +9,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+from domain.isotime import iso_from_timestamp
 
 DEMO_EMAIL = "demo@vigil.local"
 DEMO_PASSWORD = "vigil-demo-password"  # noqa: S105 - a local demo account
@@ -195,7 +196,7 @@ class Simulator:
         out = []
         for k in range(points):
             t = now - (points - 1 - k) * step
-            stamp = datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+            stamp = iso_from_timestamp(t)
             for binding_id, signal in device.bindings:
                 out.append(
                     {

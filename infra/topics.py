@@ -13,6 +13,14 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
 
 from infra import InfraError
 from infra.settings import Settings
+from schemas.topics import (
+    ALERT_COMMANDS_TOPIC,
+    ALERTS_TOPIC,
+    DERIVED_TOPIC,
+    ENTITIES_TOPIC,
+    MEASUREMENTS_TOPIC,
+    PRISM_INPUTS_TOPIC,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,38 +43,38 @@ COMPACTED = {"cleanup.policy": "compact"}
 
 TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(
-        "vigil.entities.v1",
+        ENTITIES_TOPIC,
         1,
         COMPACTED,
         "State-carrying entity events keyed by entity id; one partition: total order.",
     ),
     TopicSpec(
-        "vigil.measurements.v1",
+        MEASUREMENTS_TOPIC,
         None,
         {"retention.ms": str(7 * 24 * 3600 * 1000)},
         "MeasurementBatch per ingest request, keyed by device id.",
     ),
     TopicSpec(
-        "vigil.derived.v1",
+        DERIVED_TOPIC,
         None,
         {"retention.ms": str(7 * 24 * 3600 * 1000)},
         "Prism derived points as MeasurementBatch, keyed by field id.",
     ),
     TopicSpec(
-        "vigil.prism-inputs.v1",
+        PRISM_INPUTS_TOPIC,
         None,
         {"retention.ms": str(24 * 3600 * 1000)},
         "Internal: Prism input points regrouped by field id (JSON).",
     ),
     TopicSpec(
-        "vigil.alerts.v1",
+        ALERTS_TOPIC,
         1,
         {},
         "AlertTransitioned per alert status change; one partition: its offsets are "
         "the SSE event ids.",
     ),
     TopicSpec(
-        "vigil.alert-commands.v1",
+        ALERT_COMMANDS_TOPIC,
         None,
         {"retention.ms": str(24 * 3600 * 1000)},
         "Clock ticks and acknowledge/resolve commands, sent to the series' partition.",

@@ -15,9 +15,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from domain.isotime import iso
 from infra.clickhouse import AsyncStore
-from projections.sink import MICROS, POSITION, decode_or_skip
-from schemas.alerts import ALERTS_TOPIC, AlertTransitioned, decode_transition
+from projections.sink import MICROS, POSITION
+from schemas.alerts import AlertTransitioned, decode_transition
+from schemas.codec import decode_or_skip
+from schemas.topics import ALERTS_TOPIC
 
 _COLUMNS: list[tuple[str, pa.DataType]] = [
     ("transition_id", pa.string()),
@@ -179,6 +182,5 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return _utc(moment).isoformat().replace("+00:00", "Z")
+    # A zone-less time from the store is UTC (iso() would take it as local time).
+    return None if moment is None else iso(_utc(moment))

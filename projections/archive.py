@@ -14,8 +14,10 @@ from infra import kafka
 from infra.clickhouse import AsyncStore
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
-from projections.sink import MICROS, POSITION, decode_or_skip
-from schemas.events import ENTITIES_TOPIC, decode_entity
+from projections.sink import MICROS, POSITION
+from schemas.codec import decode_or_skip
+from schemas.events import decode_entity
+from schemas.topics import ENTITIES_TOPIC
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from infra.kafka import AsyncProducer
 from infra.settings import Settings
 from projections import ProjectionError
 from projections.readmodel import EntityReadModel
-from schemas.events import ENTITIES_TOPIC, encode_entity
+from schemas.events import encode_entity
+from schemas.topics import ENTITIES_TOPIC
 
 
 class EntityConflict(Conflict):

@@ -7,8 +7,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from projections.sink import MICROS, POSITION, decode_or_skip
-from schemas.events import DERIVED_TOPIC, MEASUREMENTS_TOPIC, decode_batch
+from projections.sink import MICROS, POSITION
+from schemas.codec import decode_or_skip
+from schemas.events import decode_batch
+from schemas.topics import DERIVED_TOPIC, MEASUREMENTS_TOPIC
 
 
 class MeasurementsProjection:

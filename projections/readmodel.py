@@ -16,7 +16,8 @@ from infra.consumer import (
 )
 from infra.settings import Settings
 from schemas import SchemaError
-from schemas.events import ENTITIES_TOPIC, decode_entity
+from schemas.events import decode_entity
+from schemas.topics import ENTITIES_TOPIC
 
 log = logging.getLogger(__name__)
 

@@ -6,15 +6,12 @@ Pure bookkeeping (no I/O): the projector feeds records in and asks what is due.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pyarrow as pa
-
-from schemas import SchemaError
 
 Columns = Mapping[str, Sequence[Any]]
 MICROS = pa.timestamp("us", tz="UTC")
@@ -24,22 +21,6 @@ POSITION: list[tuple[str, pa.DataType]] = [
     ("partition", pa.uint16()),
     ("offset", pa.uint64()),
 ]
-T = TypeVar("T")
-log = logging.getLogger(__name__)
-
-
-def decode_or_skip(
-    decode: Callable[[bytes], T], value: bytes | None, offset: int, what: str
-) -> T | None:
-    """The decoded record, or None (logged) for a tombstone or undecodable bytes:
-    one bad record must not stop a projection."""
-    if value is None:
-        return None
-    try:
-        return decode(value)
-    except SchemaError:
-        log.exception("skipping undecodable %s at offset %s", what, offset)
-        return None
 
 
 @dataclass

@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.isotime import iso
 from schemas import codec
 from schemas.registry import latest_for
+from schemas.topics import ALERT_COMMANDS_TOPIC, ALERTS_TOPIC
 
-ALERTS_TOPIC = "vigil.alerts.v1"
-ALERT_COMMANDS_TOPIC = "vigil.alert-commands.v1"
 _NS = uuid.UUID("6b1f0c38-5b8e-4d0f-9a57-8f3c2f0d9a11")
 
 
@@ -109,12 +109,8 @@ def transition_json(event: AlertTransitioned) -> dict[str, Any]:
         "quantity": event.quantity,
         "quantity_slug": event.quantity_slug,
         "value": event.value,
-        "triggered_at": _iso(event.triggered_at),
-        "at": _iso(event.at),
+        "triggered_at": iso(event.triggered_at),
+        "at": iso(event.at),
         "state": event.status,
         "status": event.status,
     }
-
-
-def _iso(ts: datetime) -> str:
-    return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import logging
 import struct
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import fastavro
 
@@ -14,6 +16,8 @@ from schemas.registry import SchemaEntry, by_id
 
 _HEADER = struct.Struct(">bI")
 MAGIC = 0
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -45,3 +49,17 @@ def decode(data: bytes) -> tuple[int, dict[str, Any]]:
     except (EOFError, ValueError, IndexError) as ex:
         raise SchemaError(f"cannot decode body with schema {schema_id}: {ex}") from ex
     return schema_id, record  # type: ignore[return-value]
+
+
+def decode_or_skip(
+    decode: Callable[[bytes], T], value: bytes | None, offset: int, what: str
+) -> T | None:
+    """The decoded record, or None (logged) for a tombstone or undecodable bytes:
+    one bad record must not stop a projection."""
+    if value is None:
+        return None
+    try:
+        return decode(value)
+    except SchemaError:
+        log.exception("skipping undecodable %s at offset %s", what, offset)
+        return None

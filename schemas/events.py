@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import msgspec
 
@@ -12,10 +13,9 @@ from domain.entity import EntityChanged, EntityStateBase, EntityType
 from domain.states import STATE_TYPES
 from schemas import SchemaError, codec
 from schemas.registry import latest_for
+from schemas.topics import DERIVED_TOPIC, ENTITIES_TOPIC, MEASUREMENTS_TOPIC
+from schemas.upcasters import upcast
 
-ENTITIES_TOPIC = "vigil.entities.v1"
-MEASUREMENTS_TOPIC = "vigil.measurements.v1"
-DERIVED_TOPIC = "vigil.derived.v1"
 NUMBER, TEXT, OBJECT = 0, 1, 2
 
 
@@ -66,6 +66,14 @@ def decode_entity(data: bytes) -> EntityChanged:
     )
 
 
+class BatchSource(StrEnum):
+    """Where a batch's points come from (the value is the Avro enum symbol)."""
+
+    INGEST = "ingest"  # a gateway's ingest request
+    PRISM = "prism"  # Prism's live derived points
+    BACKFILL = "backfill"  # Prism recomputing stored history: alerts skip it
+
+
 @dataclass(frozen=True)
 class MeasurementBatch:
     """One accepted ingest request, column-wise (timestamps in UTC microseconds)."""
@@ -82,6 +90,7 @@ class MeasurementBatch:
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     idempotency_key: str | None = None
     batch_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    source: BatchSource = BatchSource.INGEST
 
     def __len__(self) -> int:
         return len(self.binding_ids)
@@ -102,6 +111,7 @@ def encode_batch(batch: MeasurementBatch, topic: str = MEASUREMENTS_TOPIC) -> by
         "numbers": batch.numbers,
         "texts": batch.texts,
         "qualities": batch.qualities,
+        "source": str(batch.source),
     }
     return codec.encode(latest_for(topic), record)
 
@@ -112,8 +122,8 @@ def encode_derived(batch: MeasurementBatch) -> bytes:
 
 
 def decode_batch(data: bytes) -> MeasurementBatch:
-    """Read a measurement batch from its wire bytes."""
-    _, r = codec.decode(data)
+    """Read a measurement batch from its wire bytes (any published schema version)."""
+    r = upcast(*codec.decode(data))
     return MeasurementBatch(
         org_id=r["org_id"],
         device_id=r["device_id"],
@@ -127,4 +137,5 @@ def decode_batch(data: bytes) -> MeasurementBatch:
         received_at=r["received_at"],
         idempotency_key=r["idempotency_key"],
         batch_id=r["batch_id"],
+        source=BatchSource(r["source"]),
     )

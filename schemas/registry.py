@@ -9,6 +9,13 @@ from importlib import resources
 from typing import Any
 
 from schemas import SchemaError
+from schemas.topics import (
+    ALERT_COMMANDS_TOPIC,
+    ALERTS_TOPIC,
+    DERIVED_TOPIC,
+    ENTITIES_TOPIC,
+    MEASUREMENTS_TOPIC,
+)
 
 
 @dataclass(frozen=True)
@@ -38,12 +45,15 @@ class SchemaEntry:
 
 # Ids are append-only: a new schema version gets the next id; never reuse one.
 CATALOGUE: tuple[SchemaEntry, ...] = (
-    SchemaEntry(1, "vigil.entities.v1", 1, "entity_changed.v1.avsc"),
-    SchemaEntry(2, "vigil.measurements.v1", 1, "measurement_batch.v1.avsc"),
+    SchemaEntry(1, ENTITIES_TOPIC, 1, "entity_changed.v1.avsc"),
+    SchemaEntry(2, MEASUREMENTS_TOPIC, 1, "measurement_batch.v1.avsc"),
     # Prism's derived points travel as measurement batches: one projection, one shape.
-    SchemaEntry(3, "vigil.derived.v1", 1, "measurement_batch.v1.avsc"),
-    SchemaEntry(4, "vigil.alerts.v1", 1, "alert_transitioned.v1.avsc"),
-    SchemaEntry(5, "vigil.alert-commands.v1", 1, "alert_command.v1.avsc"),
+    SchemaEntry(3, DERIVED_TOPIC, 1, "measurement_batch.v1.avsc"),
+    SchemaEntry(4, ALERTS_TOPIC, 1, "alert_transitioned.v1.avsc"),
+    SchemaEntry(5, ALERT_COMMANDS_TOPIC, 1, "alert_command.v1.avsc"),
+    # v2 says where a batch's points come from (v1 hid it in hardware_id).
+    SchemaEntry(6, MEASUREMENTS_TOPIC, 2, "measurement_batch.v2.avsc"),
+    SchemaEntry(7, DERIVED_TOPIC, 2, "measurement_batch.v2.avsc"),
 )
 
 
@@ -58,6 +68,14 @@ def by_id(schema_id: int) -> SchemaEntry:
         if entry.schema_id == schema_id:
             return entry
     raise SchemaError(f"unknown schema id {schema_id}")
+
+
+def by_version(topic: str, version: int) -> SchemaEntry:
+    """Return version ``version`` of ``topic``'s value schema."""
+    for entry in CATALOGUE:
+        if entry.topic == topic and entry.version == version:
+            return entry
+    raise SchemaError(f"no schema version {version} for topic {topic}")
 
 
 def latest_for(topic: str) -> SchemaEntry:

@@ -24,19 +24,22 @@ import faust
 from domain.readmodel import EntityState
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
-from projections.sink import decode_or_skip
 from schemas.alerts import (
-    ALERT_COMMANDS_TOPIC,
-    ALERTS_TOPIC,
     AlertCommandIssued,
     AlertTransitioned,
     decode_command,
     encode_command,
     encode_transition,
 )
-from schemas.events import DERIVED_TOPIC, MEASUREMENTS_TOPIC, decode_batch
+from schemas.codec import decode_or_skip
+from schemas.events import BatchSource, decode_batch
+from schemas.topics import (
+    ALERT_COMMANDS_TOPIC,
+    ALERTS_TOPIC,
+    DERIVED_TOPIC,
+    MEASUREMENTS_TOPIC,
+)
 from streams.alert_fold import Source, Update, fold_command, fold_points
-from streams.prism.agents import BACKFILL_SOURCE
 from streams.rules import RuleIndex, current_index
 
 log = logging.getLogger(__name__)
@@ -100,7 +103,7 @@ class AlertEvaluator:
         if not rules.by_id:
             return []  # nothing to evaluate: skip decoding the batch
         batch = decode_or_skip(decode_batch, message.value, message.offset, "batch")
-        if batch is None or batch.hardware_id == BACKFILL_SOURCE:
+        if batch is None or batch.source == BatchSource.BACKFILL:
             return []  # undecodable, or history recomputed by a backfill
         source = Source(message.topic, message.partition, message.offset)
         return fold_points(rules, self.table, batch, source)

@@ -26,12 +26,12 @@ from infra.kafka import AsyncProducer
 from infra.settings import Settings
 from projections.alerts import list_events, transitions_after
 from schemas.alerts import (
-    ALERT_COMMANDS_TOPIC,
     AlertCommandIssued,
     encode_command,
     transition_id,
     transition_json,
 )
+from schemas.topics import ALERT_COMMANDS_TOPIC
 
 STATUSES = ("active", "acknowledged", "resolved")
 REPLAY_LIMIT = 10_000

@@ -12,12 +12,12 @@ from api.entities import EntityAccess
 from api.ingest_parse import to_micros
 from api.validation import ValidationError, parse_int
 from domain.clock import Clock
-from domain.isotime import iso
+from domain.isotime import iso, iso_from_micros
 from domain.readmodel import EntityState
 from domain.states import Binding, Device, PrismField
 from infra.clickhouse import AsyncStore
 from infra.settings import Settings
-from projections.explorer import BadQuery, assemble, iso_us, parse_time, plan
+from projections.explorer import BadQuery, assemble, parse_time, plan
 from projections.telemetry import bucket_averages, latest_readings
 from schemas import quantities
 
@@ -120,8 +120,8 @@ async def query_series(
         "timestamps": axis,
         "series": [{**described[i], "values": values[i]} for i in ids],
         "meta": {
-            "start": iso_us(p.start),
-            "end": iso_us(p.end),
+            "start": iso_from_micros(p.start),
+            "end": iso_from_micros(p.end),
             "bucket_seconds": p.bucket / 1_000_000,
             "source": p.source,
             "max_points": max_points,

@@ -20,7 +20,8 @@ from domain.readmodel import EntityState
 from domain.states import Binding, Device
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
-from schemas.events import MEASUREMENTS_TOPIC, MeasurementBatch, encode_batch
+from schemas.events import MeasurementBatch, encode_batch
+from schemas.topics import MEASUREMENTS_TOPIC
 
 MODES = ("partial", "atomic")
 

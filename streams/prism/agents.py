@@ -24,43 +24,42 @@ import orjson
 from domain.readmodel import EntityState
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
-from projections.sink import decode_or_skip
+from schemas.codec import decode_or_skip
 from schemas.events import (
-    DERIVED_TOPIC,
-    MEASUREMENTS_TOPIC,
     NUMBER,
+    BatchSource,
     MeasurementBatch,
     decode_batch,
     encode_derived,
 )
+from schemas.topics import DERIVED_TOPIC, MEASUREMENTS_TOPIC, PRISM_INPUTS_TOPIC
 from streams.prism.alignment import FieldIndex, FieldState, current_fields, evaluate
 
 log = logging.getLogger(__name__)
-INPUTS_TOPIC = "vigil.prism-inputs.v1"
+# Derived points come from no device: Prism signs them as the producer.
 NO_DEVICE = "00000000-0000-0000-0000-000000000000"
-LIVE_SOURCE = "prism"
-BACKFILL_SOURCE = "prism-backfill"  # alert rules skip recomputed history
+PRISM_HARDWARE_ID = "prism"
 
 
 def derived_batch(
     org_id: str,
     field_id: str,
     points: list[tuple[int, float]],
-    source: str = LIVE_SOURCE,
-) -> Any:
-    """Derived points of one field as a measurement batch (``hardware_id`` says
-    whether they are live or a backfill)."""
+    source: BatchSource = BatchSource.PRISM,
+) -> MeasurementBatch:
+    """Derived points of one field as a measurement batch (live or a backfill)."""
     n = len(points)
     return MeasurementBatch(
         org_id=org_id,
         device_id=NO_DEVICE,
-        hardware_id=source,
+        hardware_id=PRISM_HARDWARE_ID,
         binding_ids=[field_id] * n,
         timestamps=[ts for ts, _ in points],
         kinds=[NUMBER] * n,
         numbers=[v for _, v in points],
         texts=[""] * n,
         qualities=[0] * n,
+        source=source,
     )
 
 
@@ -81,7 +80,7 @@ class PrismAgents:
             "key_serializer": "raw",
             "value_serializer": "raw",
         }
-        self.inputs = app.topic(settings.topic(INPUTS_TOPIC), **raw)
+        self.inputs = app.topic(settings.topic(PRISM_INPUTS_TOPIC), **raw)
         self.table = app.Table(
             "prism-fields", default=None, partitions=settings.topic_partitions
         )

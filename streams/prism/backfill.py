@@ -5,7 +5,8 @@ The history is read an hour at a time in timestamp order through the same
 alignment and window code as the live path, starting with empty windows (a windowed
 field's first window-length of output covers less than a full window). Derived
 points overwrite what is stored at the same timestamps (last write wins). They are
-marked as a backfill: alert rules on the field do not re-judge history.
+marked as a backfill (``source``): alert rules on the field do not re-judge
+history.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from typing import Any
 
 from domain.clock import Clock, utc_now
 from domain.entity import Entity
+from domain.isotime import iso_from_micros
 from domain.readmodel import EntityState
 from domain.states import PrismField
 from infra.clickhouse import AsyncStore
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
-from projections.explorer import iso_us
-from schemas.events import DERIVED_TOPIC, encode_derived
-from streams.prism.agents import BACKFILL_SOURCE, derived_batch
+from schemas.events import BatchSource, encode_derived
+from schemas.topics import DERIVED_TOPIC
+from streams.prism.agents import derived_batch
 from streams.prism.alignment import FieldIndex, FieldState, evaluate
 
 log = logging.getLogger(__name__)
@@ -67,14 +69,16 @@ class Backfill:
         return {
             "field_id": self.field_id,
             "status": self.status,
-            "start": iso_us(self.start_us),
-            "end": iso_us(self.end_us),
+            "start": iso_from_micros(self.start_us),
+            "end": iso_from_micros(self.end_us),
             "progress": round(self.chunks_done / self.chunks, 4),
             "points_read": self.points_read,
             "points_written": self.points_written,
             "error": self.error,
-            "started_at": iso_us(int(self.started * 1e6)),
-            "finished_at": iso_us(int(self.finished * 1e6)) if self.finished else None,
+            "started_at": iso_from_micros(int(self.started * 1e6)),
+            "finished_at": (
+                iso_from_micros(int(self.finished * 1e6)) if self.finished else None
+            ),
         }
 
 
@@ -144,7 +148,9 @@ async def _run(job: Backfill, jobs: BackfillJobs) -> None:
         out = evaluate(compiled, fold, points)
         for i in range(0, len(out), SEND_POINTS):
             part = out[i : i + SEND_POINTS]
-            batch = derived_batch(entity.org_id, job.field_id, part, BACKFILL_SOURCE)
+            batch = derived_batch(
+                entity.org_id, job.field_id, part, BatchSource.BACKFILL
+            )
             await jobs.producer.send(
                 jobs.topic, encode_derived(batch), key=job.field_id.encode()
             )

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from projections.alerts import list_events, transitions_after
-from schemas.alerts import ALERTS_TOPIC, AlertTransitioned, encode_transition
+from schemas.alerts import AlertTransitioned, encode_transition
+from schemas.topics import ALERTS_TOPIC
 
 
 def fired(event_id: str, org: str, device: str = "d1") -> AlertTransitioned:

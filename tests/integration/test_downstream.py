@@ -116,6 +116,7 @@ def test_stock_consumer_decodes_measurements_and_broker_loss_is_503(
             assert record["binding_ids"] == [binding["id"], binding["id"]]
             assert record["numbers"][0] == 22.5 and record["texts"][1] == "warm"
             assert record["hardware_id"] == "SIM-001"
+            assert record["source"] == "ingest"  # measurement_batch.v2
 
             broker.stop()  # Kafka goes away: nothing may be claimed accepted
             r = requests.post(

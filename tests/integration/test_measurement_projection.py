@@ -10,7 +10,8 @@ from dataclasses import replace
 from infra.stack import Platform
 from projections.measurements import MeasurementsProjection
 from projections.projector import Projector
-from schemas.events import MEASUREMENTS_TOPIC, MeasurementBatch, encode_batch
+from schemas.events import MeasurementBatch, encode_batch
+from schemas.topics import MEASUREMENTS_TOPIC
 from tests.conftest import unique
 
 # Recent times: rows older than VIGIL_RAW_RETENTION_DAYS are dropped on insert.

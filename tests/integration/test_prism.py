@@ -92,7 +92,7 @@ def test_alert_rule_on_a_field_fires(org: Org) -> None:
     assert fired["device"] == "Line kV" and fired["value"] == pytest.approx(0.26)
 
 
-def test_backfill_recomputes_stored_history(org: Org) -> None:
+def test_backfill_recomputes_stored_history_without_alerting_on_it(org: Org) -> None:
     _, (volts,) = org.device("History", VOLTS)
     for i in range(5):
         org.post(volts, 100.0 + i, at(-600 + i * 60))
@@ -102,6 +102,14 @@ def test_backfill_recomputes_stored_history(org: Org) -> None:
         "/api/v1/prism/fields/",
         json={"name": "Doubled", "expression": "2 * v", "inputs": {"v": volts}},
     ).json()
+    rule_id = org.rule(
+        name="Doubled high",
+        target_type="field",
+        field_id=field["id"],
+        condition="above",
+        threshold=150.0,
+        severity="info",
+    )
     started = org.call(
         "POST", f"/api/v1/prism/fields/{field['id']}/backfill/", json={"start": "-1h"}
     )
@@ -126,3 +134,14 @@ def test_backfill_recomputes_stored_history(org: Org) -> None:
         )
     )
     assert values == [200.0, 202.0, 204.0, 206.0, 208.0]
+    # A live point lands after the backfilled ones on the field's partition: the
+    # rule fires on it, having skipped the (breaching) history before it.
+    org.post(volts, 150.0)
+    fired = poll(
+        lambda: [
+            e
+            for e in org.call("GET", "/api/v1/alerts/").json()["events"]
+            if e["rule_id"] == rule_id
+        ]
+    )
+    assert [e["value"] for e in fired] == [300.0]

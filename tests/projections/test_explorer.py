@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
+from domain.isotime import iso_from_micros
 from projections.explorer import (
     HOUR,
     MINUTE,
     SECOND,
     BadQuery,
     assemble,
-    iso_us,
     parse_time,
     plan,
 )
@@ -21,7 +21,7 @@ def test_relative_and_iso_times() -> None:
     assert parse_time("-7d", NOW, "start") == NOW - 7 * 24 * HOUR
     assert parse_time("now", NOW, "end") == NOW
     assert (
-        iso_us(parse_time("2026-04-13T09:00:00Z", NOW, "start"))
+        iso_from_micros(parse_time("2026-04-13T09:00:00Z", NOW, "start"))
         == "2026-04-13T09:00:00Z"
     )
     assert parse_time("2026-04-13T09:00:00", NOW, "s") == parse_time(
@@ -79,4 +79,4 @@ def test_assemble_aligns_nulls_across_series() -> None:
     axis, values = assemble(p, ["a", "b"], rows)
     assert len(axis) == 3
     assert values == {"a": [1.0, None, 3.0], "b": [None, 2.0, 4.0]}
-    assert axis[0] == iso_us(p.origin)
+    assert axis[0] == iso_from_micros(p.origin)

@@ -55,12 +55,3 @@ def test_partitions_are_buffered_apart() -> None:
     sink.drop([0])
     assert sink.due(force=True) == [1]
     assert sink.buffered_rows == 2
-
-
-def test_undecodable_records_are_skipped_not_fatal() -> None:
-    from projections.sink import decode_or_skip
-    from schemas.events import decode_batch
-
-    assert decode_or_skip(decode_batch, None, 3, "batch") is None
-    assert decode_or_skip(decode_batch, b"\x07junk", 4, "batch") is None
-    assert decode_or_skip(lambda b: b.decode(), b"ok", 5, "text") == "ok"

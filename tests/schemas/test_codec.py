@@ -8,8 +8,9 @@ import pytest
 from domain.entity import EntityChanged, EntityType
 from domain.states import Device
 from schemas import SchemaError, codec
-from schemas.events import decode_entity, encode_entity
+from schemas.events import decode_batch, decode_entity, encode_entity
 from schemas.registry import CATALOGUE, by_id, latest_for
+from schemas.topics import ENTITIES_TOPIC
 
 
 def _event() -> EntityChanged:
@@ -35,7 +36,7 @@ def test_wire_format_is_confluent_framed() -> None:
     data = encode_entity(_event())
     magic, schema_id = struct.unpack(">bI", data[:5])
     assert magic == 0
-    assert schema_id == latest_for("vigil.entities.v1").schema_id
+    assert schema_id == latest_for(ENTITIES_TOPIC).schema_id
 
 
 def test_deleted_event_carries_no_state() -> None:
@@ -86,5 +87,11 @@ def test_truncated_body_is_refused() -> None:
 def test_schema_ids_are_unique_and_stable() -> None:
     ids = [e.schema_id for e in CATALOGUE]
     assert len(ids) == len(set(ids))
-    assert by_id(1).subject == "vigil.entities.v1-value"
+    assert by_id(1).subject == f"{ENTITIES_TOPIC}-value"
     assert by_id(1).parsed["name"] == "EntityChanged"
+
+
+def test_undecodable_records_are_skipped_not_fatal() -> None:
+    assert codec.decode_or_skip(decode_batch, None, 3, "batch") is None
+    assert codec.decode_or_skip(decode_batch, b"\x07junk", 4, "batch") is None
+    assert codec.decode_or_skip(lambda b: b.decode(), b"ok", 5, "text") == "ok"

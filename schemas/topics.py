@@ -1,0 +1,14 @@
+"""Every topic name Vigil uses, spelled once (without the configured prefix).
+
+Partitions, configs and creation of each topic are in :mod:`infra.topics`; the
+schemas of their records are in :mod:`schemas.registry`.
+"""
+
+from __future__ import annotations
+
+ENTITIES_TOPIC = "vigil.entities.v1"
+MEASUREMENTS_TOPIC = "vigil.measurements.v1"
+DERIVED_TOPIC = "vigil.derived.v1"
+PRISM_INPUTS_TOPIC = "vigil.prism-inputs.v1"
+ALERTS_TOPIC = "vigil.alerts.v1"
+ALERT_COMMANDS_TOPIC = "vigil.alert-commands.v1"
