@@ -17,9 +17,9 @@ from api import errors
 from api.alert_hub import AlertHub
 from api.auth import Authenticator, AuthMiddleware
 from api.body_limits import BodyLimit, RequireJson
+from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.health import Health, Ready
-from api.identity import Tokens
 from api.metrics import Metrics
 from api.openapi.core_paths import API_PATHS
 from api.openapi.document import HEALTH_PATHS, OpenApi, build_document
@@ -124,7 +124,12 @@ def build_parts(
         usage=KeyUsage(entities),
         presence=Presence(settings.online_window_s, clock),
         jobs=BackfillJobs(
-            platform.model.state, platform.store, platform.producer, settings, clock
+            platform.model.state,
+            platform.store,
+            platform.producer,
+            settings,
+            clock,
+            new_id,
         ),
         clock=clock,
     )
@@ -138,7 +143,7 @@ def create_app(
 ) -> VigilApp:
     """Build the app; the platform starts with the ASGI lifespan."""
     settings = settings or Settings.from_env()
-    platform = platform or Platform(settings)
+    platform = platform or Platform(settings, clock=clock, new_id=new_id)
     parts = build_parts(settings, platform, clock, new_id)
     metrics = Metrics(platform)
     metrics.watch_hub(parts.hub)

@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 import falcon
 import falcon.asgi
 
-from api.identity import InvalidToken, Tokens, sha256
+from api.credentials import InvalidToken, Tokens, sha256
 from api.rate_limit import RateLimiter, retry_after
 from api.usage import KeyUsage
 from domain.entity import EntityStateBase
+from domain.entity_state import EntityState
 from domain.keys import api_key_hash_key, gateway_token_hash_key
-from domain.readmodel import EntityState
 from domain.states import ApiKey, GatewayToken, User
 
 SESSION_COOKIE = "vigil_session"

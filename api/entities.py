@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from api.auth import Principal
+import falcon.asgi
+
+from api.auth import Principal, principal_of
 from domain.clock import Clock, IdGenerator
+from domain.context import Context
 from domain.entity import Entity, EntityChanged, EntityStateBase
+from domain.entity_state import EntityState
 from domain.errors import NotFound
 from domain.isotime import iso
-from domain.readmodel import EntityState
 
 S = TypeVar("S", bound=EntityStateBase)
 
@@ -41,6 +44,11 @@ class EntityAccess:
     def now_iso(self) -> str:
         """The current time as ISO-8601 with ``Z``."""
         return iso(self.clock())
+
+    def context(self, req: falcon.asgi.Request) -> Context:
+        """Who asks (the authenticated caller's org and user), and now."""
+        who = principal_of(req)
+        return Context(who.org_id, self.clock(), who.user_id or who.credential_id)
 
     def own(self, kind: type[S], entity_id: str, who: Principal) -> Entity[S]:
         """The caller's entity of this state class; 404 alike for missing and

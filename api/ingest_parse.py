@@ -10,10 +10,9 @@ from typing import Any
 
 import orjson
 
+from domain.isotime import parse_iso, to_micros
 from schemas.events import NUMBER, OBJECT, TEXT
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_MICRO = timedelta(microseconds=1)
 MAX_FUTURE = timedelta(minutes=10)
 OLDEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_TEXT = 4096
@@ -46,21 +45,14 @@ class Rejected(Exception):  # noqa: N818 - a verdict, caught right here
         self.field = field_name
 
 
-def to_micros(moment: datetime) -> int:
-    """UTC microseconds since the epoch."""
-    return (moment - EPOCH) // ONE_MICRO
-
-
 def parse_timestamp(raw: Any, now: datetime) -> int:
     """An ISO-8601 time as UTC microseconds (no zone: taken as UTC)."""
     if not isinstance(raw, str):
         raise Rejected("timestamp", "must be an ISO-8601 string")
     try:
-        moment = datetime.fromisoformat(raw)
+        moment = parse_iso(raw)
     except ValueError as ex:
         raise Rejected("timestamp", f"not an ISO-8601 time: {raw[:40]!r}") from ex
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     if moment > now + MAX_FUTURE:
         raise Rejected("timestamp", "more than 10 minutes in the future")
     if moment < OLDEST:

@@ -8,8 +8,8 @@ from typing import Any
 import falcon.asgi
 
 from api.alert_hub import AlertHub
+from api.credentials import Tokens
 from api.entities import EntityAccess
-from api.identity import Tokens
 from api.presence import Presence
 from api.resources import (
     alert_rules,
@@ -103,7 +103,9 @@ def _telemetry(p: Parts) -> Table:
 
 def _alerts(p: Parts) -> Table:
     def action(kind: str) -> alerts.AlertAction:
-        return alerts.AlertAction(p.store, p.producer, p.hub, p.clock, p.settings, kind)
+        return alerts.AlertAction(
+            p.store, p.producer, p.hub, p.clock, p.settings, kind, p.entities.new_id
+        )
 
     return [
         ("/api/v1/alerts/", alerts.Alerts(p.store, p.hub)),

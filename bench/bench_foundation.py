@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,6 +36,7 @@ from schemas.events import encode_entity  # noqa: E402
 from schemas.topics import ENTITIES_TOPIC  # noqa: E402
 
 NOW = "2026-01-01T00:00:00Z"
+AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def ms(values: list[float]) -> str:
@@ -55,6 +57,7 @@ async def write_latency(p: Platform, n: int) -> tuple[list[float], list[float], 
                     "bench",
                     Site(created_at=NOW, name=f"s{i}"),
                     (f"site:{uuid.uuid4()}",),
+                    at=AT,
                 )
             ]
         )
@@ -64,7 +67,12 @@ async def write_latency(p: Platform, n: int) -> tuple[list[float], list[float], 
     for i in range(n):
         value = encode_entity(
             created(
-                EntityType.SITE, f"p{i}", "bench", Site(created_at=NOW, name=f"p{i}")
+                EntityType.SITE,
+                f"p{i}",
+                "bench",
+                Site(created_at=NOW, name=f"p{i}"),
+                (),
+                at=AT,
             )
         )
         t = time.perf_counter()
@@ -83,6 +91,8 @@ async def write_latency(p: Platform, n: int) -> tuple[list[float], list[float], 
                         str(uuid.uuid4()),
                         "bench",
                         Site(created_at=NOW, name=f"c{i}"),
+                        (),
+                        at=AT,
                     )
                 ]
             )
@@ -108,6 +118,8 @@ async def projector_throughput(p: Platform, events: int) -> tuple[float, float, 
                             f"b{i}",
                             "bench",
                             Site(created_at=NOW, name=f"b{i}"),
+                            (),
+                            at=AT,
                         )
                     ),
                     f"b{i}".encode(),
@@ -135,7 +147,12 @@ async def projector_throughput(p: Platform, events: int) -> tuple[float, float, 
     values = [
         encode_entity(
             created(
-                EntityType.SITE, f"x{i}", "bench", Site(created_at=NOW, name=f"x{i}")
+                EntityType.SITE,
+                f"x{i}",
+                "bench",
+                Site(created_at=NOW, name=f"x{i}"),
+                (),
+                at=AT,
             )
         )
         for i in range(events)

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import falcon.testing  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from api.identity import hash_password, verify_password  # noqa: E402
+from api.credentials import hash_password, verify_password  # noqa: E402
 from bench.results import percentile, record  # noqa: E402
 from domain.entity import EntityType, created  # noqa: E402
 from domain.keys import channel_key, hardware_key  # noqa: E402
@@ -38,6 +39,8 @@ from infra.settings import Settings  # noqa: E402
 from infra.stack import Platform  # noqa: E402
 from schemas.events import encode_entity  # noqa: E402
 from schemas.topics import ENTITIES_TOPIC  # noqa: E402
+
+AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def ms(values: list[float]) -> str:
@@ -85,6 +88,7 @@ async def bare_writes(platform: Platform, org: str, n: int) -> list[float]:
                         site_id=None,
                     ),
                     (hardware_key(org, f"B-{i}"),),
+                    at=AT,
                 )
             ]
         )
@@ -145,6 +149,7 @@ async def bulk_registry(platform: Platform, org: str, devices: int) -> float:
                                 updated_at=now,
                             ),
                             (hardware_key(org, hw),),
+                            at=AT,
                         )
                     ),
                     device_id.encode(),
@@ -171,6 +176,7 @@ async def bulk_registry(platform: Platform, org: str, devices: int) -> float:
                                     peripheral=None,
                                 ),
                                 (channel_key(device_id, ch),),
+                                at=AT,
                             )
                         ),
                         binding_id.encode(),

@@ -8,7 +8,7 @@ and its view shows only those.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -23,9 +23,9 @@ from domain.entity import (
     deleted,
     updated,
 )
+from domain.entity_state import EntityState
 from domain.errors import Invalid
 from domain.isotime import iso
-from domain.readmodel import EntityState
 from domain.states import AlertRule, Binding, Device, PrismField, Site
 
 # Each target type and the state fields that name its target, in checking order.
@@ -48,7 +48,8 @@ _NAMED: dict[str, type[EntityStateBase]] = {
 
 @dataclass(frozen=True)
 class RuleTarget:
-    """What a rule watches (only the fields of ``target_type`` are used)."""
+    """What a rule watches (only the fields of ``target_type`` are used); built by
+    :func:`checked_target`, so a command carries a target that is the org's."""
 
     target_type: str = "binding"
     binding_id: str | None = None
@@ -105,15 +106,16 @@ class DeleteAlertRule:
 Command = CreateAlertRule | RedefineAlertRule | DeleteAlertRule
 
 
-def decide(
-    command: Command, state: EntityState, quantities: Container[str]
-) -> list[EntityChanged]:
-    """The events a rule command makes (``quantities``: the known quantity slugs)."""
-    if isinstance(command, CreateAlertRule):
-        return decide_create(command, state, quantities)
-    if isinstance(command, RedefineAlertRule):
-        return decide_redefine(command, state, quantities)
-    return decide_delete(command, state)
+def decide(command: Command, state: EntityState) -> list[EntityChanged]:
+    """The events a rule command makes (its target was checked as it was read,
+    by :func:`checked_target`)."""
+    match command:
+        case CreateAlertRule():
+            return decide_create(command)
+        case RedefineAlertRule():
+            return decide_redefine(command, state)
+        case DeleteAlertRule():
+            return decide_delete(command, state)
 
 
 def rule_from_state(rule_id: str, rule: AlertRule) -> Rule:
@@ -131,12 +133,9 @@ def rule_from_state(rule_id: str, rule: AlertRule) -> Rule:
     return Rule(rule_id, condition, rule.severity, rule.for_s)
 
 
-def decide_create(
-    command: CreateAlertRule, state: EntityState, quantities: Container[str]
-) -> list[EntityChanged]:
-    """The rule's creation, once its target is the org's and it can be evaluated."""
+def decide_create(command: CreateAlertRule) -> list[EntityChanged]:
+    """The rule's creation, once it can be evaluated."""
     ctx = command.ctx
-    check_target(command.target, ctx.org_id, state, quantities)
     rule = _rule_state(command.target, command.definition, iso(ctx.at))
     rule_from_state(command.rule_id, rule)
     kind = EntityType.ALERT_RULE
@@ -144,12 +143,11 @@ def decide_create(
 
 
 def decide_redefine(
-    command: RedefineAlertRule, state: EntityState, quantities: Container[str]
+    command: RedefineAlertRule, state: EntityState
 ) -> list[EntityChanged]:
-    """The rule's new definition, checked like a new rule."""
+    """The org's rule's new definition, checked like a new rule."""
     ctx = command.ctx
     entity = state.require(AlertRule, command.rule_id, ctx.org_id)
-    check_target(command.target, ctx.org_id, state, quantities)
     rule = _rule_state(
         command.target, command.definition, entity.state.created_at, iso(ctx.at)
     )
@@ -164,21 +162,27 @@ def decide_delete(command: DeleteAlertRule, state: EntityState) -> list[EntityCh
     return [deleted(entity, ctx.at, ctx.actor)]
 
 
-def check_target(
-    target: RuleTarget, org_id: str, state: EntityState, quantities: Container[str]
-) -> None:
-    """Refuse a target outside the org (404) or of an unknown quantity (400)."""
-    fields = TARGET_FIELDS.get(target.target_type)
+def checked_target(
+    target_type: str,
+    read: Callable[[str], str | None],
+    org_id: str,
+    state: EntityState,
+    quantities: Container[str],
+) -> RuleTarget:
+    """The target whose fields ``read`` gives (by name, in checking order), each
+    checked before the next is read: a missing field or an unknown quantity is
+    Invalid (400), an entity outside the org NotFound (404)."""
+    fields = TARGET_FIELDS.get(target_type)
     if fields is None:
         raise Invalid("target_type", f"must be one of {', '.join(TARGETS)}")
+    given: dict[str, str] = {}
     for name in fields:
-        value = getattr(target, name)
+        value = read(name)
         if value is None:
             raise Invalid(name, "is required")
-        if name == "quantity_slug" and value not in quantities:
-            raise Invalid(name, f"unknown quantity {value!r}")
-        if name in _NAMED:
-            state.require(_NAMED[name], value, org_id)
+        _check_target_field(name, value, org_id, state, quantities)
+        given[name] = value
+    return RuleTarget(target_type, **given)
 
 
 def rule_view(entity: Entity[AlertRule]) -> dict[str, Any]:
@@ -203,6 +207,15 @@ def rule_view(entity: Entity[AlertRule]) -> dict[str, Any]:
     if s.updated_at is not None:  # a rule never redefined has no updated_at
         view["updated_at"] = s.updated_at
     return view
+
+
+def _check_target_field(
+    name: str, value: str, org_id: str, state: EntityState, quantities: Container[str]
+) -> None:
+    if name == "quantity_slug" and value not in quantities:
+        raise Invalid(name, f"unknown quantity {value!r}")
+    if name in _NAMED:
+        state.require(_NAMED[name], value, org_id)
 
 
 def _rule_state(

@@ -5,6 +5,8 @@ One :class:`SeriesState` per (rule, series). :func:`observe` folds a measurement
 :func:`resolve` are the manual moves. Each returns the new state and the transitions
 to emit; a measurement at or below the state's last source position is a re-delivery
 and changes nothing, so Faust's at-least-once delivery emits each transition once.
+:func:`check_manual_move` is the API's rule for which manual move an alert's status
+allows.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from domain.errors import Invalid
+from domain.errors import Conflict, Invalid
 
 Status = Literal["ok", "pending", "active", "acknowledged", "resolved"]
 Kind = Literal["above", "below", "outside", "rate_of_change", "no_data"]
@@ -198,6 +200,14 @@ def resolve(state: SeriesState, now: float) -> Result:
     if state.status not in FIRING:
         return state, []
     return _recover(replace(state, quiet_since=now), now, state.last_value)
+
+
+def check_manual_move(status: str, kind: str) -> None:
+    """Refuse a manual move the alert's status does not allow: only an active
+    alert is acknowledged, only a firing one (active or acknowledged) resolved."""
+    allowed = ("active",) if kind == "acknowledge" else FIRING
+    if status not in allowed:
+        raise Conflict(f"alert is {status}: cannot {kind} it")
 
 
 def _maybe_fire(rule: Rule, state: SeriesState, now: float) -> Result:

@@ -11,10 +11,10 @@ import msgspec
 
 from domain.context import Context
 from domain.entity import Entity, EntityChanged, EntityType, created, deleted, updated
+from domain.entity_state import EntityState
 from domain.errors import Conflict, Invalid, NotFound
 from domain.isotime import iso
 from domain.keys import channel_key
-from domain.readmodel import EntityState
 from domain.states import Binding, Device
 
 ROLES = ("sensor", "actuator")
@@ -138,8 +138,8 @@ def _delete_binding(command: DeleteBinding, state: EntityState) -> EntityChanged
 
 def _update_binding(command: UpdateBinding, state: EntityState) -> EntityChanged:
     ctx = command.ctx
+    binding = binding_on(state, ctx.org_id, command.device_id, command.binding_id)
     if not command.changes:
         raise Invalid("body", "give is_active, role or sample_rate_tier")
-    binding = binding_on(state, ctx.org_id, command.device_id, command.binding_id)
     after = msgspec.structs.replace(binding.state, **command.changes)
     return updated(binding, after, state.keys_of(binding), ctx.at, ctx.actor)

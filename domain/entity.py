@@ -8,9 +8,8 @@ new state, so a fold only ever replaces. A state is a frozen, typed struct of
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar, Generic, Literal, TypeVar
 
@@ -55,14 +54,6 @@ class Entity(Generic[S]):
     state: S
 
 
-def _event_id() -> str:
-    return str(uuid.uuid4())
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class EntityChanged:
     """An entity's full state after a change (``state`` is ``None`` once deleted)."""
@@ -73,10 +64,12 @@ class EntityChanged:
     version: int
     change: Change
     state: EntityStateBase | None
+    occurred_at: datetime
     unique_keys: tuple[str, ...] = ()
-    occurred_at: datetime = field(default_factory=_now)
     actor: str | None = None
-    event_id: str = field(default_factory=_event_id)
+    # Given by the writer when it appends (from its injected id generator): the
+    # read model wakes the writer waiting on this id.
+    event_id: str = ""
 
 
 def created(
@@ -84,13 +77,13 @@ def created(
     entity_id: str,
     org_id: str,
     state: EntityStateBase,
-    keys: tuple[str, ...] = (),
-    at: datetime | None = None,
+    keys: tuple[str, ...],
+    at: datetime,
     actor: str | None = None,
 ) -> EntityChanged:
     """The event that creates an entity."""
     return EntityChanged(
-        entity_type, entity_id, org_id, 1, "created", state, keys, at or _now(), actor
+        entity_type, entity_id, org_id, 1, "created", state, at, keys, actor
     )
 
 
@@ -98,7 +91,7 @@ def updated(
     entity: Entity[S],
     state: S,
     keys: tuple[str, ...],
-    at: datetime | None = None,
+    at: datetime,
     actor: str | None = None,
 ) -> EntityChanged:
     """The event that replaces an entity's state (``keys``: all it holds after)."""
@@ -109,15 +102,13 @@ def updated(
         entity.version + 1,
         "updated",
         state,
+        at,
         keys,
-        at or _now(),
         actor,
     )
 
 
-def deleted(
-    entity: Entity[S], at: datetime | None = None, actor: str | None = None
-) -> EntityChanged:
+def deleted(entity: Entity[S], at: datetime, actor: str | None = None) -> EntityChanged:
     """The event that deletes an entity, releasing its unique keys."""
     return EntityChanged(
         entity.entity_type,
@@ -126,7 +117,7 @@ def deleted(
         entity.version + 1,
         "deleted",
         None,
+        at,
         (),
-        at or _now(),
         actor,
     )

@@ -16,10 +16,10 @@ from msgspec.structs import replace
 
 from domain.context import Context
 from domain.entity import Entity, EntityChanged, S, created, deleted, updated
+from domain.entity_state import EntityState
 from domain.errors import Conflict, Unauthorized
 from domain.isotime import iso
 from domain.keys import api_key_hash_key, email_key, gateway_token_hash_key
-from domain.readmodel import EntityState
 from domain.states import Account, ApiKey, GatewayToken, TokenFamily, User
 
 PERMISSIONS = ("read", "write")
@@ -286,3 +286,14 @@ def _delete(
 ) -> list[EntityChanged]:
     entity = state.require(kind, entity_id, ctx.org_id)  # 404: missing or foreign
     return [deleted(entity, ctx.at, ctx.actor)]
+
+
+def abandon_registration(
+    command: RegisterAccount, state: EntityState
+) -> list[EntityChanged]:
+    """Undo a registration whose user was written but whose account was not (the
+    broker failed in between): delete the user, so the email is free again."""
+    user = state.get(User, command.user_id)
+    if user is None or state.get(Account, command.org_id) is not None:
+        return []
+    return [deleted(user, command.at, command.user_id)]

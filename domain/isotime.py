@@ -29,9 +29,14 @@ def iso_from_micros(micros: int) -> str:
 def parse_iso(text: str) -> datetime:
     """Read ISO-8601 (``Z`` or an offset); a time without a zone is taken as UTC.
 
-    Raises ``ValueError`` when the text is not ISO-8601.
+    An offset is kept as given (converting year-1 or year-9999 times with an
+    offset to UTC could overflow); compare and subtract as usual. Raises
+    ``ValueError`` when the text is not ISO-8601.
     """
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def to_micros(moment: datetime) -> int:
+    """An aware time as UTC microseconds since the epoch (exact: no float)."""
+    return (moment - EPOCH) // timedelta(microseconds=1)

@@ -1,32 +1,34 @@
 """Prism computed fields: the commands that define them and the decisions.
 
-The expression engine (pint units, windows) lives with the stream; a command carries
-what compiling the expression gave: the output unit and the variables it uses.
+The expression engine (pint units, windows) lives with the stream, so a definition
+is checked as it is parsed, in this order: each input is the org's
+(:func:`input_quantity`, whose slug gives the input's unit), the expression compiles
+over those units, then it uses an input (:func:`check_uses_inputs`). A command
+carries what that gave, the compiled output unit among it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from domain.context import Context
 from domain.entity import Entity, EntityChanged, EntityType, created, deleted, updated
+from domain.entity_state import EntityState
 from domain.errors import Invalid
 from domain.isotime import iso
-from domain.readmodel import EntityState
 from domain.states import Binding, PrismField
 
 
 @dataclass(frozen=True)
 class FieldDefinition:
-    """A field's expression over its inputs, as compiled."""
+    """A field's expression over its inputs, as compiled and checked."""
 
     name: str
     expression: str
     inputs: dict[str, str]  # variable -> binding id
     unit: str  # the compiled output unit
-    variables: tuple[str, ...] = ()  # the inputs the expression uses
     description: str = ""
     declared_unit: str | None = None
     align_s: float | None = None
@@ -62,32 +64,38 @@ Command = CreateField | RedefineField | DeleteField
 
 
 def decide(command: Command, state: EntityState) -> list[EntityChanged]:
-    """The events a field command makes."""
-    if isinstance(command, CreateField):
-        return decide_create(command, state)
-    if isinstance(command, RedefineField):
-        return decide_redefine(command, state)
-    return decide_delete(command, state)
+    """The events a field command makes (its definition was checked as it was
+    parsed)."""
+    match command:
+        case CreateField():
+            return decide_create(command)
+        case RedefineField():
+            return decide_redefine(command, state)
+        case DeleteField():
+            return decide_delete(command, state)
 
 
-def input_quantities(
-    state: EntityState, org_id: str, inputs: Mapping[str, str]
-) -> dict[str, str]:
-    """The quantity slug of each input (variable -> slug); an input whose binding
-    is missing or in another org is refused, naming the input."""
-    slugs: dict[str, str] = {}
-    for variable, binding_id in inputs.items():
-        binding = state.owned(Binding, binding_id, org_id)
-        if binding is None:
-            raise Invalid(f"inputs.{variable}", f"unknown binding {binding_id}")
-        slugs[variable] = binding.state.quantity_slug
-    return slugs
+def input_quantity(
+    state: EntityState, org_id: str, variable: str, binding_id: str
+) -> str:
+    """The quantity slug of an input's binding; a binding missing or in another
+    org is refused, naming the input."""
+    binding = state.owned(Binding, binding_id, org_id)
+    if binding is None:
+        raise Invalid(f"inputs.{variable}", f"unknown binding {binding_id}")
+    return binding.state.quantity_slug
 
 
-def decide_create(command: CreateField, state: EntityState) -> list[EntityChanged]:
-    """The field's creation, once its inputs are the org's and it uses one."""
+def check_uses_inputs(variables: Collection[str]) -> None:
+    """Refuse an expression that uses none of its inputs (``variables``: the
+    inputs the compiled expression uses)."""
+    if not variables:
+        raise Invalid("expression", "uses none of the inputs")
+
+
+def decide_create(command: CreateField) -> list[EntityChanged]:
+    """The field's creation."""
     ctx = command.ctx
-    _check(command.definition, ctx.org_id, state)
     prism_field = _field_state(command.definition, iso(ctx.at))
     return [
         created(
@@ -95,17 +103,17 @@ def decide_create(command: CreateField, state: EntityState) -> list[EntityChange
             command.field_id,
             ctx.org_id,
             prism_field,
-            at=ctx.at,
-            actor=ctx.actor,
+            (),
+            ctx.at,
+            ctx.actor,
         )
     ]
 
 
 def decide_redefine(command: RedefineField, state: EntityState) -> list[EntityChanged]:
-    """The field's new definition, checked like a new field."""
+    """The org's field's new definition."""
     ctx = command.ctx
     entity = state.require(PrismField, command.field_id, ctx.org_id)
-    _check(command.definition, ctx.org_id, state)
     prism_field = _field_state(command.definition, entity.state.created_at, iso(ctx.at))
     keys = state.keys_of(entity)
     return [updated(entity, prism_field, keys, ctx.at, ctx.actor)]
@@ -138,12 +146,6 @@ def field_view(
     if backfill is not None:
         view["backfill"] = dict(backfill)
     return view
-
-
-def _check(definition: FieldDefinition, org_id: str, state: EntityState) -> None:
-    input_quantities(state, org_id, definition.inputs)
-    if not definition.variables:
-        raise Invalid("expression", "uses none of the inputs")
 
 
 def _field_state(

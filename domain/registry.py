@@ -15,19 +15,12 @@ from typing import Any
 
 import msgspec
 
-from domain.bindings import (
-    BindChannels,
-    BindingCommand,
-    DeleteBinding,
-    UpdateBinding,
-    decide_binding,
-)
 from domain.context import Context
 from domain.entity import EntityChanged, EntityType, created, deleted, updated
+from domain.entity_state import EntityState
 from domain.errors import Conflict, Invalid
 from domain.isotime import iso
 from domain.keys import hardware_key
-from domain.readmodel import EntityState
 from domain.states import Binding, Device, Site
 
 NODE_TYPES = ("sensor_node", "gateway", "actuator")
@@ -87,13 +80,7 @@ class DeleteDevice:
 
 
 Command = (
-    CreateSite
-    | UpdateSite
-    | DeleteSite
-    | CreateDevice
-    | UpdateDevice
-    | DeleteDevice
-    | BindingCommand
+    CreateSite | UpdateSite | DeleteSite | CreateDevice | UpdateDevice | DeleteDevice
 )
 
 
@@ -112,8 +99,6 @@ def decide(command: Command, state: EntityState) -> list[EntityChanged]:
             return [_update_device(command, state)]
         case DeleteDevice():
             return _delete_device(command, state)
-        case BindChannels() | UpdateBinding() | DeleteBinding():
-            return decide_binding(command, state)
 
 
 def _create_site(command: CreateSite) -> EntityChanged:

@@ -11,6 +11,8 @@ import logging
 import time
 from typing import Any
 
+from domain.clock import Clock, IdGenerator, utc_now
+from domain.clock import new_id as domain_new_id
 from infra.clickhouse import AsyncStore, open_store
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
@@ -27,16 +29,25 @@ log = logging.getLogger(__name__)
 
 
 class Platform:
-    """Everything one Vigil process runs, started and stopped in order."""
+    """Everything one Vigil process runs, started and stopped in order (the Faust
+    agents take their times and ids from ``clock`` and ``new_id``)."""
 
-    def __init__(self, settings: Settings, start_timeout_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        start_timeout_s: float = 120.0,
+        clock: Clock = utc_now,
+        new_id: IdGenerator = domain_new_id,
+    ) -> None:
         self.settings = settings
         self.start_timeout_s = start_timeout_s
+        self.clock = clock
+        self.new_id = new_id
         # Built now, opened in start(): the API is composed before the platform runs.
         self.store = AsyncStore(database=settings.clickhouse_database)
         self.producer = AsyncProducer(settings)
         self.model = EntityReadModel(settings)
-        self.entities = EntityLog(settings, self.producer, self.model)
+        self.entities = EntityLog(settings, self.producer, self.model, new_id)
         self.projectors: list[Projector] = []
         self.faust: Any = None
         self.evaluator: Any = None
@@ -79,12 +90,13 @@ class Platform:
         from streams.app import create_faust_app
         from streams.prism.agents import PrismAgents
 
-        self.faust = create_faust_app(self.settings)
+        s, state = self.settings, self.model.state
+        self.faust = create_faust_app(s)
         self.evaluator = AlertEvaluator(
-            self.faust, self.settings, self.model.state, self.producer
+            self.faust, s, state, self.producer, self.clock, self.new_id
         )
         self.prism = PrismAgents(
-            self.faust, self.settings, self.model.state, self.producer
+            self.faust, s, state, self.producer, self.clock, self.new_id
         )
         await self.faust.start()
 

@@ -16,7 +16,7 @@ from infra.kafka import AsyncProducer
 from infra.settings import Settings
 from projections.sink import MICROS, POSITION
 from schemas.codec import decode_or_skip
-from schemas.events import decode_entity
+from schemas.events import decode_entity_envelope
 from schemas.topics import ENTITIES_TOPIC
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,9 @@ class EntityArchive:
         key: bytes | None,
         value: bytes,
     ) -> dict[str, list[Any]] | None:
-        """One archive row per decodable entity event."""
-        e = decode_or_skip(decode_entity, value, offset, "entity event")
+        """One archive row per entity event whose envelope decodes (the state is
+        kept as bytes and not checked: a type this build does not know is kept)."""
+        e = decode_or_skip(decode_entity_envelope, value, offset, "entity event")
         if e is None:
             return None
         row = (

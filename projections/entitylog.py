@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+from domain.clock import IdGenerator
+from domain.clock import new_id as uuid_id
 from domain.entity import Entity, EntityChanged
+from domain.entity_state import Outcome
 from domain.errors import Conflict
-from domain.readmodel import Outcome
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
 from projections import ProjectionError
@@ -33,15 +36,23 @@ class EntityLog:
     """Append state-carrying events; each returns once its own read model agrees."""
 
     def __init__(
-        self, settings: Settings, producer: AsyncProducer, model: EntityReadModel
+        self,
+        settings: Settings,
+        producer: AsyncProducer,
+        model: EntityReadModel,
+        new_id: IdGenerator = uuid_id,
     ) -> None:
         self.settings = settings
+        self.new_id = new_id
         self.producer = producer
         self.model = model
         self.topic = settings.topic(ENTITIES_TOPIC)
 
     async def append(self, event: EntityChanged) -> Outcome:
-        """Write ``event`` and return its outcome once the read model folded it."""
+        """Write ``event`` and return its outcome once the read model folded it
+        (an event without an id gets one here)."""
+        if not event.event_id:
+            event = dataclasses.replace(event, event_id=self.new_id())
         waiter = self.model.expect(event.event_id)
         try:
             await self.producer.send(

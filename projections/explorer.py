@@ -7,9 +7,8 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-from domain.isotime import EPOCH, iso_from_micros
+from domain.isotime import iso_from_micros, parse_iso, to_micros
 from projections import ProjectionError
 
 SECOND = 1_000_000  # microseconds
@@ -35,16 +34,11 @@ def parse_time(raw: str, now_us: int, parameter: str) -> int:
     match = RELATIVE.match(text)
     if match:
         return now_us - int(match.group(1)) * UNITS[match.group(2)]
-    try:
-        moment = datetime.fromisoformat(text.replace(" ", "+"))
+    try:  # a "+" of an offset arrives as a space when not URL-encoded
+        moment = parse_iso(text.replace(" ", "+"))
     except ValueError as ex:
         raise BadQuery(parameter, "use ISO-8601 or a relative time such as -1h") from ex
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - EPOCH) // timedelta(microseconds=1)
-
-
-# The explorer's name for it; api/resources/explorer.py imports it from here.
+    return to_micros(moment)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from domain.readmodel import EntityState, Outcome, evolve
+from domain.entity_state import EntityState, Outcome, evolve
 from infra.consumer import (
     BEGINNING,
     ConsumerLoop,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from domain.isotime import iso
 from schemas import codec
-from schemas.registry import latest_for
+from schemas.catalogue import latest_for
 from schemas.topics import ALERT_COMMANDS_TOPIC, ALERTS_TOPIC
 
 _NS = uuid.UUID("6b1f0c38-5b8e-4d0f-9a57-8f3c2f0d9a11")
@@ -76,12 +76,12 @@ class AlertCommandIssued:
     """A tick of the evaluators' clock, or a manual acknowledge / resolve."""
 
     kind: str  # tick | acknowledge | resolve
-    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    at: datetime  # from the sender's injected clock
     rule_id: str | None = None
     series_id: str | None = None
     alert_seq: int = 0
     actor: str | None = None
-    command_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    command_id: str = field(kw_only=True)  # from the sender's id generator
 
 
 def encode_command(command: AlertCommandIssued) -> bytes:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import fastavro
 
 from schemas import SchemaError
-from schemas.registry import SchemaEntry, by_id
+from schemas.catalogue import SchemaEntry, by_id
 
 _HEADER = struct.Struct(">bI")
 MAGIC = 0

@@ -12,7 +12,7 @@ import msgspec
 from domain.entity import EntityChanged, EntityStateBase, EntityType
 from domain.states import STATE_TYPES
 from schemas import SchemaError, codec
-from schemas.registry import latest_for
+from schemas.catalogue import latest_for
 from schemas.topics import DERIVED_TOPIC, ENTITIES_TOPIC, MEASUREMENTS_TOPIC
 from schemas.upcasters import upcast
 
@@ -42,6 +42,34 @@ def encode_entity(event: EntityChanged) -> bytes:
         "actor": event.actor,
     }
     return codec.encode(latest_for(ENTITIES_TOPIC), record)
+
+
+@dataclass(frozen=True)
+class EntityEnvelope:
+    """The envelope of an entity event, read without its state: what the archive
+    keeps even for entity types or states this build does not know."""
+
+    event_id: str
+    entity_type: str
+    entity_id: str
+    org_id: str
+    version: int
+    change: str
+    occurred_at: datetime
+
+
+def decode_entity_envelope(data: bytes) -> EntityEnvelope:
+    """Read an entity event's envelope (any schema version; the state is not typed)."""
+    _, r = codec.decode(data)
+    return EntityEnvelope(
+        r["event_id"],
+        r["entity_type"],
+        r["entity_id"],
+        r["org_id"],
+        r["version"],
+        r["change"],
+        r["occurred_at"],
+    )
 
 
 def decode_entity(data: bytes) -> EntityChanged:

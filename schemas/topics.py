@@ -1,7 +1,7 @@
 """Every topic name Vigil uses, spelled once (without the configured prefix).
 
 Partitions, configs and creation of each topic are in :mod:`infra.topics`; the
-schemas of their records are in :mod:`schemas.registry`.
+schemas of their records are in :mod:`schemas.catalogue`.
 """
 
 from __future__ import annotations

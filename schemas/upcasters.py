@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from schemas import SchemaError
-from schemas.registry import SchemaEntry, by_id, by_version, latest_for
+from schemas.catalogue import SchemaEntry, by_id, by_version, latest_for
 from schemas.topics import DERIVED_TOPIC
 
 Record = dict[str, Any]

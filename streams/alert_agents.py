@@ -21,7 +21,8 @@ from typing import Any
 
 import faust
 
-from domain.readmodel import EntityState
+from domain.clock import Clock, IdGenerator
+from domain.entity_state import EntityState
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
 from schemas.alerts import (
@@ -46,15 +47,24 @@ log = logging.getLogger(__name__)
 
 
 class AlertEvaluator:
-    """The agent's work, given the app, the read model and a producer."""
+    """The agent's work, given the app, the read model, a producer, and where the
+    clock ticks' times and ids come from."""
 
     def __init__(
-        self, app: faust.App, settings: Settings, model: EntityState, producer: Any
+        self,
+        app: faust.App,
+        settings: Settings,
+        state: EntityState,
+        producer: AsyncProducer,
+        clock: Clock,
+        new_id: IdGenerator,
     ) -> None:
         self.app = app
         self.settings = settings
-        self.model = model
-        self.producer: AsyncProducer = producer
+        self.state = state
+        self.producer = producer
+        self.clock = clock
+        self.new_id = new_id
         self.index: RuleIndex | None = None
         self.alerts_topic = settings.topic(ALERTS_TOPIC)
         self.commands_topic = settings.topic(ALERT_COMMANDS_TOPIC)
@@ -87,13 +97,15 @@ class AlertEvaluator:
                 await self.app.producer.flush()
 
     def _rules(self) -> RuleIndex:
-        self.index = current_index(self.index, self.model)
+        self.index = current_index(self.index, self.state)
         return self.index
 
     def _fold(self, message: Any) -> list[Update]:
         if message.topic != self.commands_topic:
             return self._points(message)
-        command = _decode_command(message.value)
+        command = decode_or_skip(
+            decode_command, message.value, message.offset, "alert command"
+        )
         if command is None:
             return []
         return fold_command(self._rules(), self.table, message.partition, command)
@@ -137,7 +149,8 @@ class AlertEvaluator:
 
     async def tick_all(self) -> None:
         """Send a clock tick to every partition (the owner of each one folds it)."""
-        value = encode_command(AlertCommandIssued("tick"))
+        tick = AlertCommandIssued("tick", self.clock(), command_id=self.new_id())
+        value = encode_command(tick)
         try:
             await asyncio.gather(
                 *(
@@ -147,11 +160,3 @@ class AlertEvaluator:
             )
         except BrokerUnavailable as ex:
             log.warning("alert clock tick not sent: %s", ex)
-
-
-def _decode_command(value: bytes) -> AlertCommandIssued | None:
-    try:
-        return decode_command(value)
-    except Exception:  # an unreadable command is dropped, not retried forever
-        log.warning("dropping an unreadable alert command")
-        return None

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from domain.alert_rules import rule_from_state
 from domain.alerting import Rule
 from domain.entity import Entity
+from domain.entity_state import EntityState
 from domain.errors import Invalid
-from domain.readmodel import EntityState
 from domain.states import AlertRule, Binding, Device, PrismField
 from schemas import quantities
 

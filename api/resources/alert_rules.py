@@ -9,31 +9,30 @@ import falcon.asgi
 from api.auth import principal_of
 from api.entities import EntityAccess
 from api.request import body_of
-from api.resources.sites import context
 from api.validation import Body, ValidationError
 from domain import alert_rules, states
 from domain.alert_rules import (
-    TARGET_FIELDS,
     TARGETS,
     RuleDefinition,
     RuleTarget,
     rule_view,
 )
 from domain.alerting import KINDS, SEVERITIES
-from domain.entity import EntityChanged
+from domain.entity_state import EntityState
 from schemas import quantities
 
 
-def _target(body: Body) -> RuleTarget:
-    """The target fields of the body's target type (each required)."""
+def _target(body: Body, state: EntityState, org_id: str) -> RuleTarget:
+    """The body's target, each field checked in the domain as soon as it is read
+    (so a foreign target is 404 before the definition is looked at)."""
     kind = body.choice("target_type", TARGETS, default="binding") or "binding"
-    given: dict[str, str | None] = {}
-    for name in TARGET_FIELDS[kind]:
+
+    def read(name: str) -> str | None:
         if name == "quantity_slug":
-            given[name] = body.string(name, required=True)
-        else:
-            given[name] = body.uuid(name, required=True)
-    return RuleTarget(kind, **given)
+            return body.string(name, required=True)
+        return body.uuid(name, required=True)
+
+    return alert_rules.checked_target(kind, read, org_id, state, quantities.catalog())
 
 
 def _definition(body: Body) -> RuleDefinition:
@@ -59,12 +58,6 @@ def _definition(body: Body) -> RuleDefinition:
     )
 
 
-def _decide(
-    entities: EntityAccess, command: alert_rules.Command
-) -> list[EntityChanged]:
-    return alert_rules.decide(command, entities.state, quantities.catalog())
-
-
 class AlertRules:
     """``GET/POST /api/v1/alerts/rules/`` (GET: ``{"rules": [...]}``)."""
 
@@ -80,14 +73,12 @@ class AlertRules:
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        body = await body_of(req)
+        ctx, body = self.entities.context(req), await body_of(req)
+        target = _target(body, self.entities.state, ctx.org_id)
         command = alert_rules.CreateAlertRule(
-            context(self.entities, req),
-            self.entities.new_id(),
-            _target(body),
-            _definition(body),
+            ctx, self.entities.new_id(), target, _definition(body)
         )
-        (event,) = _decide(self.entities, command)
+        (event,) = alert_rules.decide(command, self.entities.state)
         rule = await self.entities.write_one(event, states.AlertRule)
         resp.status = falcon.HTTP_201
         resp.media = rule_view(rule)
@@ -110,16 +101,15 @@ class AlertRule:
     async def on_put(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, rule_id: str
     ) -> None:
+        ctx = self.entities.context(req)
         rule = self.entities.own(states.AlertRule, rule_id, principal_of(req))
         stored = states.state_to_wire(rule.state)
         body = Body({**stored, **(await body_of(req)).data})
+        target = _target(body, self.entities.state, ctx.org_id)
         command = alert_rules.RedefineAlertRule(
-            context(self.entities, req),
-            rule.entity_id,
-            _target(body),
-            _definition(body),
+            ctx, rule.entity_id, target, _definition(body)
         )
-        (event,) = _decide(self.entities, command)
+        (event,) = alert_rules.decide(command, self.entities.state)
         resp.media = rule_view(await self.entities.write_one(event, states.AlertRule))
 
     on_patch = on_put
@@ -127,6 +117,6 @@ class AlertRule:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, rule_id: str
     ) -> None:
-        command = alert_rules.DeleteAlertRule(context(self.entities, req), rule_id)
-        await self.entities.write(_decide(self.entities, command))
+        command = alert_rules.DeleteAlertRule(self.entities.context(req), rule_id)
+        await self.entities.write(alert_rules.decide(command, self.entities.state))
         resp.status = falcon.HTTP_204

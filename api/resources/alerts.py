@@ -17,10 +17,11 @@ from api.alert_hub import AlertHub, Interest, Item, Subscriber, drain
 from api.auth import Principal, principal_of, still_valid
 from api.paging import limit_offset
 from api.validation import ValidationError
-from domain.alerting import SEVERITIES
-from domain.clock import Clock
+from domain.alerting import SEVERITIES, check_manual_move
+from domain.clock import Clock, IdGenerator
+from domain.clock import new_id as domain_new_id
+from domain.entity_state import EntityState
 from domain.isotime import iso
-from domain.readmodel import EntityState
 from infra.clickhouse import AsyncStore
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
@@ -124,11 +125,13 @@ class AlertAction:
         clock: Clock,
         settings: Settings,
         kind: str,
+        new_id: IdGenerator = domain_new_id,
     ) -> None:
         self.store = store
         self.producer = producer
         self.hub = hub
         self.clock = clock
+        self.new_id = new_id
         self.topic = settings.topic(ALERT_COMMANDS_TOPIC)
         self.kind = kind
         self.status = "acknowledged" if kind == "acknowledge" else "resolved"
@@ -138,13 +141,7 @@ class AlertAction:
     ) -> None:
         who = principal_of(req)
         event = await find_event(self.store, self.hub, who.org_id, event_id)
-        allowed = (
-            ("active",) if self.kind == "acknowledge" else ("active", "acknowledged")
-        )
-        if event["status"] not in allowed:
-            raise falcon.HTTPConflict(
-                description=f"alert is {event['status']}: cannot {self.kind} it"
-            )
+        check_manual_move(event["status"], self.kind)
         command = AlertCommandIssued(
             self.kind,
             at=self.clock(),
@@ -152,6 +149,7 @@ class AlertAction:
             series_id=event["series_id"],
             alert_seq=event["alert_seq"],
             actor=who.user_id,
+            command_id=self.new_id(),
         )
         await self.producer.send(
             self.topic,

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import falcon
 import falcon.asgi
 
 from api.auth import SESSION_COOKIE, principal_of
+from api.credentials import (
+    InvalidToken,
+    TokenPair,
+    Tokens,
+    hash_password,
+    verify_password,
+)
 from api.entities import EntityAccess
-from api.identity import InvalidToken, TokenPair, Tokens, hash_password, verify_password
 from api.request import body_of
 from api.validation import Body, ValidationError
 from domain.entity import Entity
+from domain.entity_state import EntityState
 from domain.errors import NotFound, Unauthorized
 from domain.identity import (
     EmailTaken,
@@ -22,16 +30,18 @@ from domain.identity import (
     RegisterAccount,
     RevokeFamily,
     RotateRefresh,
+    abandon_registration,
     accept_login,
     decide,
     require_email_free,
 )
 from domain.keys import email_key
-from domain.readmodel import EntityState
 from domain.states import TokenFamily, User
 from projections.entitylog import EntityConflict
 
 REVOKE_ATTEMPTS = 5  # a revoke that keeps racing other writes of its family gives up
+
+log = logging.getLogger(__name__)
 
 
 class Sessions:
@@ -55,7 +65,19 @@ class Sessions:
             await self.entities.write(decide(command, state))
         except EntityConflict as ex:  # lost the race for the email: nothing written
             raise EmailTaken() from ex
+        except Exception:
+            await self._abandon(command)
+            raise
         return _user(state, user_id)  # the write returned once the fold had it
+
+    async def _abandon(self, command: RegisterAccount) -> None:
+        """Best effort: a user left without its account would hold the email."""
+        try:
+            await self.entities.write(
+                abandon_registration(command, self.entities.state)
+            )
+        except Exception:  # the broker is failing; the original error is raised
+            log.warning("could not undo a half-written registration", exc_info=True)
 
     async def authenticate(self, email: str, password: str) -> Entity[User]:
         """The user with these credentials, or 401 (same answer for either wrong)."""

@@ -10,11 +10,10 @@ import falcon.asgi
 from api.auth import principal_of
 from api.entities import EntityAccess
 from api.request import body_of
-from api.resources.sites import context
 from api.validation import Body, ValidationError
 from domain import bindings
 from domain.entity import Entity
-from domain.readmodel import EntityState
+from domain.entity_state import EntityState
 from domain.states import Binding as BindingState
 from domain.states import Device
 from projections.entitylog import EntityConflict
@@ -100,7 +99,7 @@ class Bindings:
     ) -> None:
         self.e.own(Device, device_id, principal_of(req))
         channel = _channel(await body_of(req), self.e.new_id())
-        command = bindings.BindChannels(context(self.e, req), device_id, [channel])
+        command = bindings.BindChannels(self.e.context(req), device_id, [channel])
         (binding,) = await _bind(self.e, command)
         resp.status = falcon.HTTP_201
         resp.media = binding_view(binding)
@@ -136,7 +135,7 @@ class Binding:
         )
         changes = _binding_changes(await body_of(req))
         command = bindings.UpdateBinding(
-            context(self.e, req), device_id, binding_id, changes
+            self.e.context(req), device_id, binding_id, changes
         )
         (event,) = bindings.decide_binding(command, self.e.state)
         resp.media = binding_view(await self.e.write_one(event, BindingState))
@@ -148,7 +147,7 @@ class Binding:
         device_id: str,
         binding_id: str,
     ) -> None:
-        command = bindings.DeleteBinding(context(self.e, req), device_id, binding_id)
+        command = bindings.DeleteBinding(self.e.context(req), device_id, binding_id)
         await self.e.write(bindings.decide_binding(command, self.e.state))
         resp.status = falcon.HTTP_204
 
@@ -192,7 +191,7 @@ class Peripherals:
         self.e.own(Device, device_id, principal_of(req))
         ptype, channels = self._parse(await body_of(req))
         command = bindings.BindChannels(
-            context(self.e, req), device_id, channels, ptype.pdp_type_id
+            self.e.context(req), device_id, channels, ptype.pdp_type_id
         )
         made = await _bind(self.e, command)
         resp.status = falcon.HTTP_201

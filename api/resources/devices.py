@@ -13,11 +13,10 @@ from api.paging import page
 from api.presence import Presence
 from api.request import body_of
 from api.resources.bindings import binding_view
-from api.resources.sites import context
 from api.validation import Body, parse_bool, parse_uuid
 from domain import registry
 from domain.entity import Entity
-from domain.readmodel import EntityState
+from domain.entity_state import EntityState
 from domain.states import Binding, Site
 from domain.states import Device as DeviceState
 from projections.entitylog import EntityConflict
@@ -129,7 +128,7 @@ class Devices:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         fields = _fields(await body_of(req), partial=False)
-        command = registry.CreateDevice(context(self.e, req), self.e.new_id(), fields)
+        command = registry.CreateDevice(self.e.context(req), self.e.new_id(), fields)
         device = await _write(self.e, command)
         resp.status = falcon.HTTP_201
         resp.media = device_view(device, self.e.state, self.presence, detail=True)
@@ -153,7 +152,7 @@ class Device:
     ) -> None:
         self.e.own(DeviceState, device_id, principal_of(req))  # 404 before 400
         changes = _fields(await body_of(req), partial=True)
-        command = registry.UpdateDevice(context(self.e, req), device_id, changes)
+        command = registry.UpdateDevice(self.e.context(req), device_id, changes)
         device = await _write(self.e, command)
         resp.media = device_view(device, self.e.state, self.presence, detail=True)
 
@@ -162,6 +161,6 @@ class Device:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, device_id: str
     ) -> None:
-        command = registry.DeleteDevice(context(self.e, req), device_id)
+        command = registry.DeleteDevice(self.e.context(req), device_id)
         await self.e.write(registry.decide(command, self.e.state))
         resp.status = falcon.HTTP_204

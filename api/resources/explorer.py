@@ -9,11 +9,10 @@ import falcon.asgi
 
 from api.auth import Principal, principal_of
 from api.entities import EntityAccess
-from api.ingest_parse import to_micros
 from api.validation import ValidationError, parse_int
 from domain.clock import Clock
-from domain.isotime import iso, iso_from_micros
-from domain.readmodel import EntityState
+from domain.entity_state import EntityState
+from domain.isotime import iso, iso_from_micros, to_micros
 from domain.states import Binding, Device, PrismField
 from infra.clickhouse import AsyncStore
 from infra.settings import Settings

@@ -15,8 +15,8 @@ from api.request import body_of
 from api.validation import ValidationError
 from domain.clock import Clock
 from domain.entity import Entity
+from domain.entity_state import EntityState
 from domain.keys import hardware_key
-from domain.readmodel import EntityState
 from domain.states import Binding, Device
 from infra.kafka import AsyncProducer
 from infra.settings import Settings

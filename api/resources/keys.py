@@ -8,14 +8,13 @@ import falcon
 import falcon.asgi
 
 from api.auth import principal_of
+from api.credentials import new_api_key, new_gateway_token, sha256
 from api.entities import EntityAccess
-from api.identity import new_api_key, new_gateway_token, sha256
 from api.paging import page
 from api.request import body_of
 from api.usage import KeyUsage
 from api.validation import Body
 from domain import states
-from domain.context import Context
 from domain.entity import Entity
 from domain.identity import (
     PERMISSIONS,
@@ -39,12 +38,6 @@ def key_view(entity: Entity[states.ApiKey], usage: int) -> dict[str, Any]:
         "last_used_at": s.last_used_at,
         "created_at": s.created_at,
     }
-
-
-def _context(entities: EntityAccess, req: falcon.asgi.Request) -> Context:
-    """The caller's org and time; the actor is the credential (a key or a user)."""
-    who = principal_of(req)
-    return Context(who.org_id, entities.now(), who.credential_id)
 
 
 def _name(body: Body) -> str:
@@ -79,7 +72,7 @@ class Keys:
         permissions = body.strings("permissions", PERMISSIONS)
         full = new_api_key()
         command = CreateApiKey(
-            ctx=_context(self.entities, req),
+            ctx=self.entities.context(req),
             key_id=self.entities.new_id(),
             user_id=who.user_id,
             name=name,
@@ -102,7 +95,7 @@ class Key:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, key_id: str
     ) -> None:
-        command = DeleteApiKey(_context(self.entities, req), key_id)
+        command = DeleteApiKey(self.entities.context(req), key_id)
         await self.entities.write(decide(command, self.entities.state))
         resp.media = {"success": True}
 
@@ -140,7 +133,7 @@ class GatewayTokens:
         hardware_id = body.string("hardware_id", max_len=128)
         raw = new_gateway_token()
         command = CreateGatewayToken(
-            ctx=_context(self.entities, req),
+            ctx=self.entities.context(req),
             token_id=self.entities.new_id(),
             name=name,
             hardware_id=hardware_id,
@@ -168,6 +161,6 @@ class GatewayToken:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, token_id: str
     ) -> None:
-        command = DeleteGatewayToken(_context(self.entities, req), token_id)
+        command = DeleteGatewayToken(self.entities.context(req), token_id)
         await self.entities.write(decide(command, self.entities.state))
         resp.status = falcon.HTTP_204

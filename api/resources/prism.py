@@ -10,16 +10,15 @@ import falcon.asgi
 
 from api.auth import principal_of
 from api.entities import EntityAccess
-from api.ingest_parse import to_micros
 from api.request import body_of
 from api.resources.explorer import query_series
-from api.resources.sites import context
 from api.validation import Body, ValidationError
 from domain import prism_fields
 from domain.clock import Clock
+from domain.entity_state import EntityState
 from domain.errors import Conflict, NotFound
+from domain.isotime import to_micros
 from domain.prism_fields import FieldDefinition, field_view
-from domain.readmodel import EntityState
 from domain.states import PrismField, state_to_wire
 from infra.clickhouse import AsyncStore
 from projections.explorer import BadQuery, parse_time
@@ -30,20 +29,27 @@ from streams.prism.expression import ExpressionError, Program, compile_expressio
 MAX_INPUTS = 16
 
 
-def _inputs(body: Body) -> dict[str, str]:
-    """Variable name -> binding id (the bindings are checked in the domain)."""
+def _inputs(
+    body: Body, state: EntityState, org_id: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Variable -> binding id, and variable -> quantity slug: each input's shape,
+    then its binding (checked in the domain), before the next input."""
     raw = body.data.get("inputs")
     if not isinstance(raw, dict) or not raw:
         raise ValidationError("inputs", "must map each variable name to a binding id")
     if len(raw) > MAX_INPUTS:
         raise ValidationError("inputs", f"at most {MAX_INPUTS} inputs")
+    slugs: dict[str, str] = {}
     for variable, binding_id in raw.items():
         name = f"inputs.{variable}"
         if not isinstance(variable, str) or not variable.isidentifier():
             raise ValidationError(name, "variable names must be identifiers")
         if not isinstance(binding_id, str):
             raise ValidationError(name, "must be a binding id")
-    return dict(raw)
+        slugs[variable] = prism_fields.input_quantity(
+            state, org_id, variable, binding_id
+        )
+    return dict(raw), slugs
 
 
 def _compile(expression: str, slugs: dict[str, str], declared: str | None) -> Program:
@@ -56,20 +62,19 @@ def _compile(expression: str, slugs: dict[str, str], declared: str | None) -> Pr
 
 
 def _definition(body: Body, state: EntityState, org_id: str) -> FieldDefinition:
-    inputs = _inputs(body)
-    # Compiling needs the inputs' units: an input that is not the org's is refused
-    # first, naming it.
-    slugs = prism_fields.input_quantities(state, org_id, inputs)
+    """The definition, checked in the order the API always has: inputs, the
+    expression, then what names and describes the field."""
+    inputs, slugs = _inputs(body, state, org_id)
     expression = body.string("expression", required=True, max_len=1000) or ""
     declared = body.string("unit", max_len=100)
     align = body.number("align_s", minimum=0.001, maximum=86_400)
     program = _compile(expression, slugs, declared)
+    prism_fields.check_uses_inputs(program.variables)
     return FieldDefinition(
         name=body.string("name", required=True) or "",
         expression=expression,
         inputs=inputs,
         unit=program.unit,
-        variables=program.variables,
         description=body.string("description", max_len=2000, blank=True) or "",
         declared_unit=declared,
         align_s=align,
@@ -102,7 +107,7 @@ class Fields:
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        ctx, body = context(self.entities, req), await body_of(req)
+        ctx, body = self.entities.context(req), await body_of(req)
         command = prism_fields.CreateField(
             ctx,
             self.entities.new_id(),
@@ -130,7 +135,7 @@ class Field:
     async def on_put(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, field_id: str
     ) -> None:
-        ctx = context(self.entities, req)
+        ctx = self.entities.context(req)
         field = self.entities.own(PrismField, field_id, principal_of(req))
         given = (await body_of(req)).data
         # "unit" in a body is the declared unit, not the compiled one it stores.
@@ -147,7 +152,7 @@ class Field:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, field_id: str
     ) -> None:
-        command = prism_fields.DeleteField(context(self.entities, req), field_id)
+        command = prism_fields.DeleteField(self.entities.context(req), field_id)
         await self.entities.write(prism_fields.decide(command, self.entities.state))
         resp.status = falcon.HTTP_204
 

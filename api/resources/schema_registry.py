@@ -11,7 +11,7 @@ import falcon.asgi
 import orjson
 
 from infra.settings import Settings
-from schemas.registry import CATALOGUE, SchemaEntry
+from schemas.catalogue import CATALOGUE, SchemaEntry
 
 PREFIX = "/api/v1/schema-registry"
 MEDIA = "application/vnd.schemaregistry.v1+json"

@@ -14,9 +14,8 @@ from api.paging import page
 from api.request import body_of
 from api.validation import Body, ValidationError
 from domain import registry
-from domain.context import Context
 from domain.entity import Entity
-from domain.readmodel import EntityState
+from domain.entity_state import EntityState
 from domain.states import Device
 from domain.states import Site as SiteState
 
@@ -62,12 +61,6 @@ def _timezone(name: str) -> str:
     return name
 
 
-def context(entities: EntityAccess, req: falcon.asgi.Request) -> Context:
-    """The registry's view of the caller: org, time, actor."""
-    who = principal_of(req)
-    return Context(who.org_id, entities.now(), who.user_id)
-
-
 class Sites:
     """``GET/POST /api/v1/sites/`` (``search`` filters by name)."""
 
@@ -87,7 +80,7 @@ class Sites:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         fields = _fields(await body_of(req), partial=False)
-        command = registry.CreateSite(context(self.e, req), self.e.new_id(), fields)
+        command = registry.CreateSite(self.e.context(req), self.e.new_id(), fields)
         (event,) = registry.decide(command, self.e.state)
         site = await self.e.write_one(event, SiteState)
         resp.status = falcon.HTTP_201
@@ -111,7 +104,7 @@ class Site:
     ) -> None:
         self.e.own(SiteState, site_id, principal_of(req))  # 404 before 400
         changes = _fields(await body_of(req), partial=True)
-        command = registry.UpdateSite(context(self.e, req), site_id, changes)
+        command = registry.UpdateSite(self.e.context(req), site_id, changes)
         (event,) = registry.decide(command, self.e.state)
         resp.media = site_view(await self.e.write_one(event, SiteState), self.e.state)
 
@@ -120,6 +113,6 @@ class Site:
     async def on_delete(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, site_id: str
     ) -> None:
-        command = registry.DeleteSite(context(self.e, req), site_id)
+        command = registry.DeleteSite(self.e.context(req), site_id)
         await self.e.write(registry.decide(command, self.e.state))
         resp.status = falcon.HTTP_204

@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 import faust
 import orjson
 
-from domain.readmodel import EntityState
+from domain.clock import Clock, IdGenerator
+from domain.entity_state import EntityState
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
 from schemas.codec import decode_or_skip
@@ -45,9 +47,12 @@ def derived_batch(
     org_id: str,
     field_id: str,
     points: list[tuple[int, float]],
+    batch_id: str,
+    received_at: datetime,
     source: BatchSource = BatchSource.PRISM,
 ) -> MeasurementBatch:
-    """Derived points of one field as a measurement batch (live or a backfill)."""
+    """Derived points of one field as a measurement batch (live or a backfill),
+    named ``batch_id`` and made at ``received_at``."""
     n = len(points)
     return MeasurementBatch(
         org_id=org_id,
@@ -59,18 +64,29 @@ def derived_batch(
         numbers=[v for _, v in points],
         texts=[""] * n,
         qualities=[0] * n,
+        received_at=received_at,
+        batch_id=batch_id,
         source=source,
     )
 
 
 class PrismAgents:
-    """The router and the evaluator, given the app, read model and producer."""
+    """The router and the evaluator, given the app, the read model, a producer, and
+    where the derived batches' times and ids come from."""
 
     def __init__(
-        self, app: faust.App, settings: Settings, model: EntityState, producer: Any
+        self,
+        app: faust.App,
+        settings: Settings,
+        state: EntityState,
+        producer: AsyncProducer,
+        clock: Clock,
+        new_id: IdGenerator,
     ) -> None:
-        self.model = model
-        self.producer: AsyncProducer = producer
+        self.state = state
+        self.producer = producer
+        self.clock = clock
+        self.new_id = new_id
         self.index: FieldIndex | None = None
         self.derived_topic = settings.topic(DERIVED_TOPIC)
         self.emitted = 0
@@ -90,7 +106,7 @@ class PrismAgents:
         app.agent(self.inputs, name="prism-evaluator")(self.run)
 
     def _fields(self) -> FieldIndex:
-        self.index = current_fields(self.index, self.model)
+        self.index = current_fields(self.index, self.state)
         return self.index
 
     async def route(self, stream: faust.StreamT[bytes]) -> None:
@@ -116,14 +132,15 @@ class PrismAgents:
             if compiled is None:
                 continue  # deleted, or an input binding is gone
             message = orjson.loads(event.message.value)
-            state = FieldState.from_json(self.table.get(field_id))
-            out = evaluate(compiled, state, (tuple(p) for p in message["p"]))
+            windows = FieldState.from_json(self.table.get(field_id))
+            out = evaluate(compiled, windows, (tuple(p) for p in message["p"]))
             if out:
                 await self._emit(compiled.org_id, field_id, out)
-            self.table[field_id] = state.to_json()
+            self.table[field_id] = windows.to_json()
 
     async def _emit(self, org_id: str, field_id: str, points: list[Any]) -> None:
-        value = encode_derived(derived_batch(org_id, field_id, points))
+        batch = derived_batch(org_id, field_id, points, self.new_id(), self.clock())
+        value = encode_derived(batch)
         delay = 0.1
         while True:
             try:

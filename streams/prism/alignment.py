@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.entity import Entity
-from domain.readmodel import EntityState
+from domain.entity_state import EntityState
 from domain.states import Binding, PrismField
 from schemas import quantities
 from streams.prism.expression import (

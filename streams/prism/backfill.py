@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from domain.clock import Clock, utc_now
+from domain.clock import Clock, IdGenerator, utc_now
+from domain.clock import new_id as domain_new_id
 from domain.entity import Entity
+from domain.entity_state import EntityState
 from domain.isotime import iso_from_micros
-from domain.readmodel import EntityState
 from domain.states import PrismField
 from infra.clickhouse import AsyncStore
 from infra.kafka import AsyncProducer
@@ -56,7 +56,7 @@ class Backfill:
     points_written: int = 0
     chunks_done: int = 0
     error: str | None = None
-    started: float = field(default_factory=time.time)
+    started: float = 0.0  # set by BackfillJobs.start from its clock
     finished: float | None = None
 
     @property
@@ -92,9 +92,11 @@ class BackfillJobs:
         producer: AsyncProducer,
         settings: Settings,
         clock: Clock = utc_now,
+        new_id: IdGenerator = domain_new_id,
     ) -> None:
         self.state = state
         self.clock = clock
+        self.new_id = new_id
         self.store = store
         self.producer = producer
         self.topic = settings.topic(DERIVED_TOPIC)
@@ -148,14 +150,19 @@ async def _run(job: Backfill, jobs: BackfillJobs) -> None:
         out = evaluate(compiled, fold, points)
         for i in range(0, len(out), SEND_POINTS):
             part = out[i : i + SEND_POINTS]
-            batch = derived_batch(
-                entity.org_id, job.field_id, part, BatchSource.BACKFILL
-            )
-            await jobs.producer.send(
-                jobs.topic, encode_derived(batch), key=job.field_id.encode()
-            )
+            await _send(jobs, entity.org_id, job.field_id, part)
             job.points_written += len(part)
         job.chunks_done += 1
+
+
+async def _send(
+    jobs: BackfillJobs, org_id: str, field_id: str, points: list[tuple[int, float]]
+) -> None:
+    """Send derived points as one backfill batch."""
+    batch = derived_batch(
+        org_id, field_id, points, jobs.new_id(), jobs.clock(), BatchSource.BACKFILL
+    )
+    await jobs.producer.send(jobs.topic, encode_derived(batch), key=field_id.encode())
 
 
 async def _history(

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from api.ingest_parse import to_micros, validate
+from api.ingest_parse import validate
+from domain.isotime import to_micros
 
 NOW = datetime(2026, 4, 13, 12, 0, tzinfo=UTC)
 ACTIVE = {"b1", "b2"}

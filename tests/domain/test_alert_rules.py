@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -11,8 +12,8 @@ from domain import alert_rules as ar
 from domain.alerting import Condition, Rule
 from domain.context import Context
 from domain.entity import EntityChanged, EntityStateBase, EntityType, created
+from domain.entity_state import EntityState, evolve
 from domain.errors import Invalid, NotFound
-from domain.readmodel import EntityState, evolve
 from domain.states import AlertRule, Binding, Device, PrismField, Site
 
 AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
@@ -28,7 +29,7 @@ def apply(state: EntityState, events: list[EntityChanged]) -> None:
 
 
 def put(state: EntityState, entity_id: str, org_id: str, s: EntityStateBase) -> None:
-    apply(state, [created(s.entity_type, entity_id, org_id, s, at=AT)])
+    apply(state, [created(s.entity_type, entity_id, org_id, s, (), AT)])
 
 
 def world() -> EntityState:
@@ -59,7 +60,7 @@ def create(
 
 
 def made(state: EntityState, command: ar.Command) -> list[EntityChanged]:
-    events = ar.decide(command, state, QUANTITIES)
+    events = ar.decide(command, state)
     apply(state, events)
     return events
 
@@ -121,21 +122,52 @@ def test_a_target_outside_the_org_is_not_found(
     target: ar.RuleTarget, message: str
 ) -> None:
     with pytest.raises(NotFound, match=message):
-        ar.decide(create(target), world(), QUANTITIES)
+        checked(target.target_type, reader(target))
 
 
-def test_an_unknown_quantity_is_refused_before_its_device_is_looked_up() -> None:
-    target = ar.RuleTarget("device_quantity", device_id="d9", quantity_slug="nope")
+def test_an_orgs_target_is_read_whole() -> None:
+    target = ar.RuleTarget("device_quantity", device_id="d1", quantity_slug="co2.ppm")
+    assert checked("device_quantity", reader(target)) == target
+
+
+def test_an_unknown_quantity_is_refused_before_its_device_is_read() -> None:
+    read: list[str] = []
+    target = ar.RuleTarget("device_quantity", quantity_slug="nope")
     with pytest.raises(Invalid) as info:
-        ar.decide(create(target), world(), QUANTITIES)
+        checked("device_quantity", reader(target, read))
     assert info.value.field == "quantity_slug"
     assert str(info.value) == "quantity_slug: unknown quantity 'nope'"
+    assert read == ["quantity_slug"]
 
 
 def test_a_missing_target_field_is_named() -> None:
     with pytest.raises(Invalid) as info:
-        ar.decide(create(ar.RuleTarget("binding")), world(), QUANTITIES)
+        checked("binding", reader(ar.RuleTarget("binding")))
     assert info.value.field == "binding_id"
+
+
+def test_an_unknown_target_type_is_named() -> None:
+    with pytest.raises(Invalid) as info:
+        checked("planet", reader(ar.RuleTarget("planet")))
+    assert info.value.field == "target_type"
+
+
+def reader(
+    target: ar.RuleTarget, read: list[str] | None = None
+) -> Callable[[str], str | None]:
+    """Read a target's fields by name, noting each name read in ``read``."""
+
+    def read_one(name: str) -> str | None:
+        if read is not None:
+            read.append(name)
+        value: str | None = getattr(target, name)
+        return value
+
+    return read_one
+
+
+def checked(target_type: str, read: Callable[[str], str | None]) -> ar.RuleTarget:
+    return ar.checked_target(target_type, read, "org1", world(), QUANTITIES)
 
 
 @pytest.mark.parametrize(
@@ -155,7 +187,7 @@ def test_a_rule_that_cannot_be_evaluated_names_the_field(
     definition = replace(ABOVE, **changes)  # type: ignore[arg-type]
     target = ar.RuleTarget("org_quantity", quantity_slug="co2.ppm")
     with pytest.raises(Invalid) as info:
-        ar.decide(create(target, definition), world(), QUANTITIES)
+        ar.decide(create(target, definition), world())
     assert info.value.field == field
 
 
@@ -184,9 +216,9 @@ def test_another_orgs_rule_cannot_be_redefined_or_deleted() -> None:
     other = Context("org2", LATER)
     redefine = ar.RedefineAlertRule(other, "r1", target, ABOVE)
     with pytest.raises(NotFound, match="alert rule r1 not found"):
-        ar.decide(redefine, s, QUANTITIES)
+        ar.decide(redefine, s)
     with pytest.raises(NotFound, match="alert rule r1 not found"):
-        ar.decide(ar.DeleteAlertRule(other, "r1"), s, QUANTITIES)
+        ar.decide(ar.DeleteAlertRule(other, "r1"), s)
 
 
 def test_delete_removes_the_rule() -> None:

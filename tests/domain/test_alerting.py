@@ -8,10 +8,12 @@ from domain.alerting import (
     RuleError,
     SeriesState,
     acknowledge,
+    check_manual_move,
     observe,
     resolve,
     tick,
 )
+from domain.errors import Conflict
 
 
 def run(rule: Rule, points: list[tuple[float, float]]) -> tuple[SeriesState, list[str]]:
@@ -132,3 +134,27 @@ def test_a_late_point_does_not_flip_the_state() -> None:
     assert state.status == "active"
     late, out = observe(rule, state, 5, 1.0, 1)  # older than what was seen
     assert out == [] and late.status == "active" and late.position == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [("active", "acknowledge"), ("active", "resolve"), ("acknowledged", "resolve")],
+)
+def test_a_firing_alert_allows_its_manual_moves(status: str, kind: str) -> None:
+    check_manual_move(status, kind)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        ("acknowledged", "acknowledge"),
+        ("resolved", "acknowledge"),
+        ("resolved", "resolve"),
+    ],
+)
+def test_a_manual_move_the_status_does_not_allow_is_a_conflict(
+    status: str, kind: str
+) -> None:
+    with pytest.raises(Conflict) as info:
+        check_manual_move(status, kind)
+    assert str(info.value) == f"alert is {status}: cannot {kind} it"

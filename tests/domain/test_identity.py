@@ -8,6 +8,7 @@ import pytest
 
 from domain.context import Context
 from domain.entity import EntityChanged
+from domain.entity_state import EntityState, evolve
 from domain.errors import Conflict, NotFound, Unauthorized
 from domain.identity import (
     CreateApiKey,
@@ -21,12 +22,12 @@ from domain.identity import (
     RegisterAccount,
     RevokeFamily,
     RotateRefresh,
+    abandon_registration,
     accept_login,
     decide,
     normalise_permissions,
 )
 from domain.keys import api_key_hash_key, email_key, gateway_token_hash_key
-from domain.readmodel import EntityState, evolve
 from domain.states import Account, ApiKey, GatewayToken, TokenFamily, User
 
 AT = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
@@ -235,3 +236,15 @@ def test_gateway_token_created_pinned_and_deleted() -> None:
         decide(DeleteGatewayToken(Context("o2", LATER), "t1"), state)
     fold(state, decide(DeleteGatewayToken(Context("o1", LATER), "t1"), state))
     assert state.holder(gateway_token_hash_key("h")) is None
+
+
+def test_a_half_written_registration_is_undone_and_frees_the_email() -> None:
+    state = EntityState()
+    command = RegisterAccount("o1", "u1", "a@b.co", None, "h", AT)
+    user_only, _account = decide(command, state)
+    fold(state, [user_only])  # the broker failed before the account was written
+    fold(state, abandon_registration(command, state))
+    assert state.get(User, "u1") is None and state.holder(email_key("a@b.co")) is None
+    complete = EntityState()
+    fold(complete, decide(command, complete))
+    assert abandon_registration(command, complete) == []  # nothing half-written

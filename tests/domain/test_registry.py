@@ -10,8 +10,8 @@ from domain import bindings as b
 from domain import registry as r
 from domain.context import Context
 from domain.entity import EntityChanged
+from domain.entity_state import EntityState, evolve
 from domain.errors import Conflict, Invalid, NotFound
-from domain.readmodel import EntityState, evolve
 from domain.states import Binding, Device, Site
 
 AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
@@ -24,8 +24,13 @@ def apply(state: EntityState, events: list[EntityChanged]) -> None:
         assert evolve(state, event).applied, event
 
 
-def run(state: EntityState, command: r.Command) -> list[EntityChanged]:
-    events = r.decide(command, state)
+def run(
+    state: EntityState, command: r.Command | b.BindingCommand
+) -> list[EntityChanged]:
+    if isinstance(command, b.BindChannels | b.UpdateBinding | b.DeleteBinding):
+        events = b.decide_binding(command, state)
+    else:
+        events = r.decide(command, state)
     apply(state, events)
     return events
 
@@ -100,37 +105,10 @@ def test_deleting_a_site_detaches_its_devices() -> None:
     assert s.get(Site, "s1") is None
 
 
-def test_a_taken_channel_is_a_conflict() -> None:
-    s = world()
-    single = b.BindChannels(CTX, "d1", [b.Channel("b2", 0, "humidity")])
-    with pytest.raises(Conflict, match="^channel 0 is already bound$"):
-        r.decide(single, s)
-    channels = [b.Channel("b3", 0, "voltage"), b.Channel("b4", 1, "current")]
-    with pytest.raises(Conflict, match=r"^channels \[0\] are already bound$"):
-        r.decide(b.BindChannels(CTX, "d1", channels, "pdp-x"), s)
-
-
-def test_a_peripheral_binds_every_channel_it_provides() -> None:
-    s = world()
-    channels = [b.Channel("b3", 4, "voltage"), b.Channel("b4", 5, "current")]
-    run(s, b.BindChannels(CTX, "d1", channels, "pdp-x"))
-    made = [s.get(Binding, b) for b in ("b3", "b4")]
-    assert [b.state.peripheral for b in made if b] == ["pdp-x", "pdp-x"]
-
-
 def test_foreign_and_misplaced_ids_are_not_found() -> None:
     s = world()
     with pytest.raises(NotFound, match="device d1 not found"):
         r.decide(r.DeleteDevice(OTHER, "d1"), s)
     run(s, r.CreateDevice(CTX, "d2", {"hardware_id": "HW-2", "display_name": "z"}))
     with pytest.raises(NotFound, match="binding b1 not found"):
-        r.decide(b.DeleteBinding(CTX, "d2", "b1"), s)
-
-
-def test_a_binding_update_needs_a_change() -> None:
-    s = world()
-    with pytest.raises(Invalid, match="give is_active"):
-        r.decide(b.UpdateBinding(CTX, "d1", "b1", {}), s)
-    run(s, b.UpdateBinding(CTX, "d1", "b1", {"is_active": False}))
-    binding = s.get(Binding, "b1")
-    assert binding is not None and not binding.state.is_active
+        b.decide_binding(b.DeleteBinding(CTX, "d2", "b1"), s)

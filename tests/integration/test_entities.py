@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -23,6 +24,7 @@ from schemas.events import encode_entity
 from tests.conftest import unique
 
 T = "2026-12-02T00:00:00Z"
+AT = datetime(2026, 12, 2, tzinfo=UTC)
 
 
 def site(name: str) -> Site:
@@ -37,7 +39,7 @@ async def create(
     platform: Platform, state: Any, keys: tuple[str, ...] = ()
 ) -> Entity[Any]:
     """Write one create through the entity log and return the entity."""
-    event = created(state.entity_type, str(uuid.uuid4()), "org1", state, keys)
+    event = created(state.entity_type, str(uuid.uuid4()), "org1", state, keys, at=AT)
     (entity,) = await platform.entities.write([event])
     assert entity is not None
     return entity
@@ -45,7 +47,7 @@ async def create(
 
 async def update(platform: Platform, entity: Entity[Any], state: Any) -> Entity[Any]:
     """Write one update and return the entity after it."""
-    (after,) = await platform.entities.write([updated(entity, state, ())])
+    (after,) = await platform.entities.write([updated(entity, state, (), at=AT)])
     assert after is not None
     return after
 
@@ -70,7 +72,7 @@ async def test_write_is_visible_to_the_next_read(platform: Platform) -> None:
     assert after.version == 2
     again = platform.model.state.get(Site, entity.entity_id)
     assert again is not None and again.state.name == "Plant B"
-    await platform.entities.write([deleted(after)])
+    await platform.entities.write([deleted(after, at=AT)])
     assert platform.model.state.get(Site, entity.entity_id) is None
 
 
@@ -140,7 +142,7 @@ async def test_replayed_range_with_same_token_inserts_nothing(
 ) -> None:
     table = f"{platform.store.database}.entity_archive"
     archive = EntityArchive()
-    value = encode_entity(created(EntityType.SITE, "s", "o", site("s")))
+    value = encode_entity(created(EntityType.SITE, "s", "o", site("s"), (), at=AT))
     block = archive.columns("tid", 0, 99, b"s", value)
     assert block is not None
     data = pa.Table.from_pydict(dict(block), schema=archive.schema)
@@ -157,7 +159,7 @@ async def test_restart_with_empty_broker_keeps_every_entity(
     first = Platform(settings)
     await first.start()
     made = [await create(first, device(f"D{i}"), (f"hw:org1:D{i}",)) for i in range(12)]
-    await first.entities.write([deleted(made[0])])
+    await first.entities.write([deleted(made[0], at=AT)])
     await archived(first, 13)
     await first.stop()
 

@@ -8,9 +8,16 @@ import pytest
 from domain.entity import EntityChanged, EntityType
 from domain.states import Device
 from schemas import SchemaError, codec
-from schemas.events import decode_batch, decode_entity, encode_entity
-from schemas.registry import CATALOGUE, by_id, latest_for
+from schemas.catalogue import CATALOGUE, by_id, latest_for
+from schemas.events import (
+    decode_batch,
+    decode_entity,
+    decode_entity_envelope,
+    encode_entity,
+)
 from schemas.topics import ENTITIES_TOPIC
+
+AT = datetime(2026, 4, 13, tzinfo=UTC)
 
 
 def _event() -> EntityChanged:
@@ -21,9 +28,10 @@ def _event() -> EntityChanged:
         3,
         "updated",
         Device(created_at="t", hardware_id="SIM-001", display_name="Pump 1"),
-        ("device.hw:org1:SIM-001",),
         datetime(2026, 4, 13, 12, 0, tzinfo=UTC),
+        ("device.hw:org1:SIM-001",),
         "user-1",
+        "event-1",
     )
 
 
@@ -40,7 +48,7 @@ def test_wire_format_is_confluent_framed() -> None:
 
 
 def test_deleted_event_carries_no_state() -> None:
-    event = EntityChanged(EntityType.SITE, "s1", "o", 2, "deleted", None)
+    event = EntityChanged(EntityType.SITE, "s1", "o", 2, "deleted", None, AT)
     assert decode_entity(encode_entity(event)).state is None
 
 
@@ -95,3 +103,25 @@ def test_undecodable_records_are_skipped_not_fatal() -> None:
     assert codec.decode_or_skip(decode_batch, None, 3, "batch") is None
     assert codec.decode_or_skip(decode_batch, b"\x07junk", 4, "batch") is None
     assert codec.decode_or_skip(lambda b: b.decode(), b"ok", 5, "text") == "ok"
+
+
+def test_envelope_reads_events_whose_state_this_build_cannot_type() -> None:
+    record = {
+        "event_id": "e9",
+        "entity_type": "dashboard",  # a type a later build adds
+        "entity_id": "x1",
+        "org_id": "o",
+        "version": 1,
+        "change": "created",
+        "state": '{"panels": []}',
+        "unique_keys": [],
+        "occurred_at": datetime(2026, 4, 13, tzinfo=UTC),
+        "actor": None,
+    }
+    data = codec.encode(latest_for("vigil.entities.v1"), record)
+    envelope = decode_entity_envelope(data)
+    assert (envelope.event_id, envelope.entity_type, envelope.version) == (
+        "e9",
+        "dashboard",
+        1,
+    )

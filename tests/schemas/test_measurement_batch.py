@@ -11,6 +11,7 @@ import fastavro
 import pytest
 
 from schemas import codec
+from schemas.catalogue import CATALOGUE, by_id, by_version, latest_for
 from schemas.events import (
     BatchSource,
     MeasurementBatch,
@@ -18,7 +19,6 @@ from schemas.events import (
     encode_batch,
     encode_derived,
 )
-from schemas.registry import CATALOGUE, by_id, by_version, latest_for
 from schemas.topics import DERIVED_TOPIC, MEASUREMENTS_TOPIC
 from schemas.upcasters import STEPS, V1_BACKFILL_HARDWARE_ID
 

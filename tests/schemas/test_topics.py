@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from infra.topics import TOPICS
 from schemas import topics
-from schemas.registry import CATALOGUE
+from schemas.catalogue import CATALOGUE
 
 
 def _names() -> set[str]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.entity import EntityChanged, EntityStateBase, created, deleted
-from domain.readmodel import EntityState, evolve
+from domain.entity_state import EntityState, evolve
 from domain.states import AlertRule, Binding, Device
 from schemas.alerts import AlertCommandIssued, alert_event_id
 from schemas.events import NUMBER, TEXT, MeasurementBatch
@@ -25,13 +25,15 @@ S = 1_000_000
 TOPIC = "vigil.measurements.v1"
 SOURCE = Source(TOPIC, 2, 7)
 
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+
 
 def apply(state: EntityState, event: EntityChanged) -> None:
     assert evolve(state, event).applied, event
 
 
 def put(state: EntityState, entity_id: str, org_id: str, s: EntityStateBase) -> None:
-    apply(state, created(s.entity_type, entity_id, org_id, s))
+    apply(state, created(s.entity_type, entity_id, org_id, s, (), AT))
 
 
 def world(**rule: Any) -> EntityState:
@@ -141,13 +143,19 @@ def test_a_changelog_value_in_json_reads_back() -> None:
     assert Entry.from_json(entry.to_json()) == entry
 
 
+def acknowledge(at: datetime, alert_seq: int) -> AlertCommandIssued:
+    return AlertCommandIssued(
+        "acknowledge", at, "r1", "b1", alert_seq, actor="u1", command_id="c1"
+    )
+
+
 def test_acknowledge_names_the_actor_and_ignores_an_earlier_firing() -> None:
     rules, table = RuleIndex(world()), {}
     store(table, fold_points(rules, table, batch((S, 2000.0)), SOURCE))
     at = datetime.fromtimestamp(5, UTC)
-    stale = AlertCommandIssued("acknowledge", at, "r1", "b1", alert_seq=0, actor="u1")
+    stale = acknowledge(at, alert_seq=0)
     assert fold_command(rules, table, 2, stale) == []
-    ack = AlertCommandIssued("acknowledge", at, "r1", "b1", alert_seq=1, actor="u1")
+    ack = acknowledge(at, alert_seq=1)
     (update,) = fold_command(rules, table, 2, ack)
     (moved,) = update.transitions
     assert moved.status == "acknowledged" and moved.actor == "u1"
@@ -159,7 +167,7 @@ def test_a_pending_breach_fires_on_the_tick_of_its_partition_only() -> None:
     store(table, fold_points(rules, table, batch((S, 2000.0)), SOURCE))
     assert table["r1|b1"]["s"]["status"] == "pending"
     assert fold_tick(rules, table, 3, 100.0) == []
-    tick = AlertCommandIssued("tick", datetime.fromtimestamp(100, UTC))
+    tick = AlertCommandIssued("tick", datetime.fromtimestamp(100, UTC), command_id="t")
     (update,) = fold_command(rules, table, 2, tick)
     assert [t.status for t in update.transitions] == ["active"]
 
@@ -170,7 +178,7 @@ def test_a_deleted_rule_resolves_what_it_fired_and_is_forgotten() -> None:
     store(table, fold_points(rules, table, batch((S, 2000.0)), SOURCE))
     rule = state.get(AlertRule, "r1")
     assert rule is not None
-    apply(state, deleted(rule))
+    apply(state, deleted(rule, AT))
     (update,) = fold_tick(RuleIndex(state), table, 2, 50.0)
     assert update.key == "r1|b1" and update.value is None
     (resolved,) = update.transitions
@@ -185,5 +193,5 @@ def test_a_retired_key_that_never_fired_is_forgotten_silently() -> None:
     store(table, fold_points(rules, table, batch((S, 2000.0)), SOURCE))
     rule = state.get(AlertRule, "r1")
     assert rule is not None
-    apply(state, deleted(rule))
+    apply(state, deleted(rule, AT))
     assert fold_tick(RuleIndex(state), table, 2, 50.0) == [Update("r1|b1", None, [])]

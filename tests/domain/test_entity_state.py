@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import msgspec
 import pytest
 
 from domain.entity import EntityChanged, EntityType
+from domain.entity_state import EntityState, evolve
 from domain.errors import NotFound
-from domain.readmodel import EntityState, evolve
 from domain.states import Binding, Device, User
 
 DEVICE = EntityType.DEVICE
+AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def device(name: str = "a", site_id: str | None = None) -> Device:
@@ -21,11 +24,11 @@ def device(name: str = "a", site_id: str | None = None) -> Device:
 
 
 def created(eid: str, keys: tuple[str, ...] = (), name: str = "a") -> EntityChanged:
-    return EntityChanged(DEVICE, eid, "org1", 1, "created", device(name), keys)
+    return EntityChanged(DEVICE, eid, "org1", 1, "created", device(name), AT, keys)
 
 
 def changed(eid: str, version: int, keys: tuple[str, ...] = ()) -> EntityChanged:
-    return EntityChanged(DEVICE, eid, "org1", version, "updated", device("x"), keys)
+    return EntityChanged(DEVICE, eid, "org1", version, "updated", device("x"), AT, keys)
 
 
 def test_create_makes_entity_visible() -> None:
@@ -80,7 +83,9 @@ def test_update_cannot_take_anothers_key() -> None:
 def test_delete_releases_keys_and_hides_entity() -> None:
     s = EntityState()
     evolve(s, created("d1", ("hw:A",)))
-    assert evolve(s, EntityChanged(DEVICE, "d1", "org1", 2, "deleted", None)).applied
+    assert evolve(
+        s, EntityChanged(DEVICE, "d1", "org1", 2, "deleted", None, AT)
+    ).applied
     assert s.get(Device, "d1") is None
     assert s.holder("hw:A") is None
     assert evolve(s, created("d9", ("hw:A",))).applied
@@ -95,14 +100,14 @@ def test_indexes_follow_org_and_parent_fields() -> None:
     s = EntityState()
     state = Binding(created_at="t", device_id="d1", channel=0, quantity_slug="x")
     kind = EntityType.BINDING
-    evolve(s, EntityChanged(kind, "b1", "org1", 1, "created", state))
+    evolve(s, EntityChanged(kind, "b1", "org1", 1, "created", state, AT))
     assert set(s.where(Binding, "device_id", "d1")) == {"b1"}
     assert set(s.in_org(Binding, "org1")) == {"b1"}
     moved = msgspec.structs.replace(state, device_id="d2")
-    evolve(s, EntityChanged(kind, "b1", "org1", 2, "updated", moved))
+    evolve(s, EntityChanged(kind, "b1", "org1", 2, "updated", moved, AT))
     assert s.where(Binding, "device_id", "d1") == {}
     assert set(s.where(Binding, "device_id", "d2")) == {"b1"}
-    evolve(s, EntityChanged(kind, "b1", "org1", 3, "deleted", None))
+    evolve(s, EntityChanged(kind, "b1", "org1", 3, "deleted", None, AT))
     assert s.in_org(Binding, "org1") == {}
     assert s.where(Binding, "device_id", "d2") == {}
 
