@@ -132,6 +132,7 @@ def build_parts(
             new_id,
         ),
         clock=clock,
+        progress=platform.progress,
     )
 
 

@@ -12,6 +12,7 @@ from domain.errors import Conflict, Invalid, NotFound, Unauthorized
 from infra.clickhouse import StoreError
 from infra.kafka import BrokerUnavailable
 from projections.entitylog import WriteNotVisible
+from projections.progress import NotDurableYet
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_S = "2"
@@ -61,6 +62,8 @@ async def on_unavailable(
     what = "storage" if isinstance(ex, StoreError) else "the event log"
     if isinstance(ex, WriteNotVisible):
         what = "the read model"
+    if isinstance(ex, NotDurableYet):
+        what = "durable storage"
     raise falcon.HTTPServiceUnavailable(
         description=f"{what} is temporarily unavailable; retry later",
         retry_after=int(RETRY_AFTER_S),
@@ -95,5 +98,6 @@ def install(app: falcon.asgi.App[Any, Any]) -> None:
     app.add_error_handler(Conflict, on_conflict)
     app.add_error_handler(BrokerUnavailable, on_unavailable)
     app.add_error_handler(WriteNotVisible, on_unavailable)
+    app.add_error_handler(NotDurableYet, on_unavailable)
     app.add_error_handler(StoreError, on_unavailable)
     app.add_error_handler(Invalid, on_invalid)

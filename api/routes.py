@@ -30,6 +30,7 @@ from domain.clock import Clock
 from infra.clickhouse import AsyncStore
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
+from projections.progress import ProjectionProgress
 from streams.prism.backfill import BackfillJobs
 
 
@@ -47,6 +48,7 @@ class Parts:
     presence: Presence
     jobs: BackfillJobs
     clock: Clock
+    progress: ProjectionProgress | None
 
 
 Table = list[tuple[str, object]]
@@ -91,7 +93,15 @@ def _telemetry(p: Parts) -> Table:
     return [
         (
             "/api/v1/ingest/",
-            ingest.Ingest(state, p.producer, p.presence, p.clock, p.settings),
+            ingest.Ingest(
+                state,
+                p.producer,
+                p.presence,
+                p.clock,
+                p.entities.new_id,
+                p.settings,
+                p.progress,
+            ),
         ),
         (
             "/api/v1/explorer/query/",

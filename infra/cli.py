@@ -86,6 +86,9 @@ def cmd_dev(args: argparse.Namespace) -> int:
             settings.tansu_bin, log_file=settings.data_dir / "tansu.log"
         ).start()
         os.environ["VIGIL_KAFKA_BOOTSTRAP"] = broker.bootstrap
+        # The embedded broker keeps topics in memory: acknowledge a write only once
+        # ClickHouse has it, so a crash of any process loses nothing acknowledged.
+        os.environ.setdefault("VIGIL_ACK_AFTER", "projection")
         print(f"vigil: embedded Tansu broker on {broker.bootstrap}", flush=True)
     if getattr(args, "demo", False):
         _start_demo(f"http://{settings.host}:{settings.port}")

@@ -19,6 +19,9 @@ def _doc(default: Any, text: str) -> Any:
     return field(default=default, metadata={"doc": text})
 
 
+ACK_AFTER = ("kafka", "projection")
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings; each field ``x`` is read from ``VIGIL_X``."""
@@ -36,6 +39,12 @@ class Settings:
     topic_partitions: int = _doc(4, "Partitions of the partitioned topics.")
     produce_timeout_ms: int = _doc(
         10_000, "How long a write waits for Kafka before answering 503."
+    )
+    ack_after: str = _doc(
+        "kafka",
+        "When a write is acknowledged: kafka (the cluster has it, acks=all) or "
+        "projection (ClickHouse has it too: survives losing a memory-only broker; "
+        "vigil dev sets it with its embedded broker).",
     )
     clickhouse_url: str = _doc(
         "", "ClickHouse server URL (http://user:pass@host:8123); empty uses chDB."
@@ -100,7 +109,17 @@ class Settings:
             raw = env.get(f"VIGIL_{f.name.upper()}")
             if raw is not None and raw != "":
                 values[f.name] = _parse(f.name, type(f.default), raw)
-        return replace(cls(**values), **overrides)
+        settings = replace(cls(**values), **overrides)
+        if settings.ack_after not in ACK_AFTER:
+            raise SettingsError(
+                f"VIGIL_ACK_AFTER={settings.ack_after!r}: use {' or '.join(ACK_AFTER)}"
+            )
+        return settings
+
+    @property
+    def ack_after_projection(self) -> bool:
+        """Whether a write waits until its projection stored it."""
+        return self.ack_after == "projection"
 
     @property
     def chdb_path(self) -> Path:

@@ -22,6 +22,7 @@ from projections.archive import EntityArchive, rehydrate
 from projections.entitylog import EntityLog
 from projections.measurements import DerivedProjection, MeasurementsProjection
 from projections.migrations import apply_retention, migrate
+from projections.progress import ProjectionProgress
 from projections.projector import Projector
 from projections.readmodel import EntityReadModel
 
@@ -47,7 +48,14 @@ class Platform:
         self.store = AsyncStore(database=settings.clickhouse_database)
         self.producer = AsyncProducer(settings)
         self.model = EntityReadModel(settings)
-        self.entities = EntityLog(settings, self.producer, self.model, new_id)
+        # With VIGIL_ACK_AFTER=projection a write is acknowledged once ClickHouse has
+        # it (the embedded broker keeps topics in memory).
+        self.progress = (
+            ProjectionProgress(settings) if settings.ack_after_projection else None
+        )
+        self.entities = EntityLog(
+            settings, self.producer, self.model, new_id, self.progress
+        )
         self.projectors: list[Projector] = []
         self.faust: Any = None
         self.evaluator: Any = None
@@ -110,6 +118,8 @@ class Platform:
         for projector in self.projectors:
             await projector.stop()
         await self.model.stop()
+        if self.progress is not None:
+            await self.progress.stop()
         await asyncio.to_thread(self.producer.close)
         await asyncio.to_thread(self.store.close)
         log.info("platform stopped")

@@ -203,6 +203,10 @@ class Projector:
         for tp in assigned:
             committed = await self._loop.committed(tp)
             resume_at = max(committed or 0, stored.get(tp.partition, -1) + 1)
+            if resume_at > (committed or 0):
+                # What ClickHouse holds is stored: say so, for writers waiting on
+                # this group's committed offset (VIGIL_ACK_AFTER=projection).
+                await self._loop.commit({tp: resume_at})
             self._loop.seek(tp, resume_at)
             self._next[tp.partition] = resume_at
             log.debug(

@@ -13,13 +13,15 @@ from api.ingest_parse import Columns, validate
 from api.presence import Presence
 from api.request import body_of
 from api.validation import ValidationError
-from domain.clock import Clock
+from domain.clock import Clock, IdGenerator
 from domain.entity import Entity
 from domain.entity_state import EntityState
 from domain.keys import hardware_key
 from domain.states import Binding, Device
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
+from projections.measurements import MeasurementsProjection
+from projections.progress import ProjectionProgress
 from schemas.events import MeasurementBatch, encode_batch
 from schemas.topics import MEASUREMENTS_TOPIC
 
@@ -27,7 +29,8 @@ MODES = ("partial", "atomic")
 
 
 class Ingest:
-    """Accepts measurements for the gateway token's device, once Kafka has them."""
+    """Accepts measurements for the gateway token's device, once Kafka has them (and,
+    with ``VIGIL_ACK_AFTER=projection``, once ClickHouse has them too)."""
 
     auth = "gateway"
 
@@ -37,12 +40,16 @@ class Ingest:
         producer: AsyncProducer,
         presence: Presence,
         clock: Clock,
+        new_id: IdGenerator,
         settings: Settings,
+        progress: ProjectionProgress | None = None,
     ) -> None:
         self.state = state
         self.producer = producer
         self.presence = presence
         self.clock = clock
+        self.new_id = new_id
+        self.progress = progress
         self.max_measurements = settings.ingest_max_measurements
         self.cache = IdempotencyCache()
         self.topic = settings.topic(MEASUREMENTS_TOPIC)
@@ -115,10 +122,18 @@ class Ingest:
             cols.qualities,
             received_at=now,
             idempotency_key=key,
+            batch_id=self.new_id(),
         )
-        await self.producer.send(
+        delivered = await self.producer.send(
             self.topic, encode_batch(batch), key=device.entity_id.encode()
         )
+        if self.progress is not None:
+            await self.progress.wait_stored(
+                MeasurementsProjection.name,
+                delivered.topic,
+                delivered.partition,
+                delivered.offset,
+            )
         self.presence.seen[device.entity_id] = now
         return falcon.HTTP_202, {
             "batch_id": batch.batch_id,
