@@ -32,7 +32,7 @@ _PRCTL = (
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: ask Linux to SIGTERM the broker when its parent dies, so a
     killed dev stack or test run leaves no broker behind."""
     if _PRCTL is not None:
@@ -102,7 +102,7 @@ class TansuBroker:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only async-signal-safe work
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - only async-signal-safe work
         )
         self._wait_listening(timeout)
         log.info(

@@ -6,14 +6,13 @@ import queue
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 import pyarrow as pa
 from chdb import session
 
-from domain.isotime import parse_iso
+from infra.chjson import json_default, rows_from_json
 from infra.clickhouse import Params, Rows, StoreError, check_token
 
 _OUTPUT = "JSONCompact"
@@ -97,18 +96,15 @@ class ChdbStore:
 
     def query(self, sql: str, params: Params = None) -> Rows:
         """Run a query; DateTime columns come back as aware UTC datetimes."""
+        return rows_from_json(self.query_raw(sql, params))
+
+    def query_raw(self, sql: str, params: Params = None) -> bytes:
+        """Run a query and return chDB's JSONCompact answer as it is (what the
+        store server sends to API processes, parsed there by
+        :func:`rows_from_json`)."""
         result = self._run(f"{sql}\nSETTINGS {_SETTINGS}", _OUTPUT, params)
-        raw = result.bytes()
-        if not raw:
-            return Rows((), [])
-        doc = orjson.loads(raw)
-        meta = doc["meta"]
-        converters = [_converter(m["type"]) for m in meta]
-        rows = [
-            tuple(conv(v) for conv, v in zip(converters, row, strict=True))
-            for row in doc["data"]
-        ]
-        return Rows(tuple(m["name"] for m in meta), rows)
+        raw: bytes = result.bytes()
+        return raw
 
     def insert(
         self,
@@ -127,7 +123,7 @@ class ChdbStore:
             )
         cols = ", ".join(columns)
         body = b"\n".join(
-            orjson.dumps(dict(zip(columns, row, strict=True)), default=_json_default)
+            orjson.dumps(dict(zip(columns, row, strict=True)), default=json_default)
             for row in rows
         )
         head = f"INSERT INTO {table} ({cols}){settings} FORMAT JSONEachRow\n"
@@ -183,35 +179,3 @@ def _array_literal(values: Any) -> str:
         else:
             items.append(str(v))
     return "[" + ",".join(items) + "]"
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray):
-        return value.decode("latin-1")
-    raise TypeError(f"cannot insert {type(value).__name__}")
-
-
-def _converter(ch_type: str) -> Any:
-    inner = ch_type
-    for wrapper in ("Nullable(", "LowCardinality("):
-        if inner.startswith(wrapper):
-            inner = inner[len(wrapper) : -1]
-    if inner.startswith("SimpleAggregateFunction("):
-        inner = inner.split(", ", 1)[1][:-1]
-    if inner.startswith("DateTime"):
-        return _parse_datetime
-    return _identity
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _parse_datetime(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return parse_iso(value)

@@ -12,10 +12,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra import InfraError
 from infra.settings import Settings, describe
+
+if TYPE_CHECKING:  # imported where used: each command loads only what it runs
+    from infra.stack import Platform
+    from infra.store_server import StoreServer
 
 log = logging.getLogger("vigil")
 
@@ -73,35 +77,66 @@ def _serve(settings: Settings) -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    """Start broker (unless external), migrate, serve API + Faust + projectors."""
+    """Start broker (unless external), the stream worker, and the API processes."""
     settings = _apply_options(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if settings.workers != 1 and not settings.clickhouse_url:
-        raise InfraError("embedded chDB allows one process: use --workers 1")
-    broker = None
-    if not settings.kafka_bootstrap:
-        from infra.broker import TansuBroker
-
-        broker = TansuBroker(
-            settings.tansu_bin, log_file=settings.data_dir / "tansu.log"
-        ).start()
-        os.environ["VIGIL_KAFKA_BOOTSTRAP"] = broker.bootstrap
-        # The embedded broker keeps topics in memory: acknowledge a write only once
-        # ClickHouse has it, so a crash of any process loses nothing acknowledged.
-        os.environ.setdefault("VIGIL_ACK_AFTER", "projection")
-        print(f"vigil: embedded Tansu broker on {broker.bootstrap}", flush=True)
-    if getattr(args, "demo", False):
-        _start_demo(f"http://{settings.host}:{settings.port}")
-    print(
-        f"vigil: data in {settings.data_dir}, serving on "
-        f"http://{settings.host}:{settings.port} (Ctrl-C stops)",
-        flush=True,
-    )
+    broker = _start_broker(settings)
+    worker = None
+    me = os.getpid()
     try:
+        worker = _start_stream_worker(Settings.from_env())
+        if getattr(args, "demo", False):
+            _start_demo(f"http://{settings.host}:{settings.port}")
+        print(
+            f"vigil: data in {settings.data_dir}, serving on "
+            f"http://{settings.host}:{settings.port} (Ctrl-C stops)",
+            flush=True,
+        )
         return _serve(Settings.from_env())
     finally:
-        if broker is not None and broker.stop():
-            print("vigil: broker stopped", flush=True)
+        # A gunicorn worker forked from this process exits through here too: only
+        # the process that started the stream worker and the broker stops them.
+        if os.getpid() == me:
+            _stop(worker, broker)
+
+
+def _stop(worker: Any, broker: Any) -> None:
+    if worker is not None:
+        worker.stop()
+        print("vigil: stream worker stopped", flush=True)
+    if broker is not None and broker.stop():
+        print("vigil: broker stopped", flush=True)
+
+
+def _start_broker(settings: Settings) -> Any:
+    """The embedded Tansu broker, unless VIGIL_KAFKA_BOOTSTRAP names a cluster."""
+    if settings.kafka_bootstrap:
+        return None
+    from infra.broker import TansuBroker
+
+    broker = TansuBroker(
+        settings.tansu_bin, log_file=settings.data_dir / "tansu.log"
+    ).start()
+    os.environ["VIGIL_KAFKA_BOOTSTRAP"] = broker.bootstrap
+    # The embedded broker keeps topics in memory: acknowledge a write only once
+    # ClickHouse has it, so a crash of any process loses nothing acknowledged.
+    os.environ.setdefault("VIGIL_ACK_AFTER", "projection")
+    print(f"vigil: embedded Tansu broker on {broker.bootstrap}", flush=True)
+    return broker
+
+
+def _start_stream_worker(settings: Settings) -> Any:
+    """With embedded chDB: the stream worker owns it, runs projectors and Faust,
+    and the API processes reach chDB through it (two processes, two cores)."""
+    if settings.clickhouse_url:
+        return None  # a ClickHouse server: the API process runs everything
+    from infra.topology import StreamWorker, api_environment
+
+    worker = StreamWorker(settings)
+    print("vigil: starting the stream worker (chDB, projectors, Faust)", flush=True)
+    worker.start()
+    os.environ.update(api_environment(settings))
+    return worker
 
 
 def _start_demo(base_url: str) -> None:
@@ -168,12 +203,31 @@ def cmd_worker(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await platform.start()
+        server = await _serve_store(settings, platform)
         print("vigil: worker running (Ctrl-C stops)", flush=True)
         await stop.wait()
+        if server is not None:
+            await server.stop()
         await platform.stop()
 
     asyncio.run(run())
     return 0
+
+
+async def _serve_store(settings: Settings, platform: Platform) -> StoreServer | None:
+    """With VIGIL_STORE_SOCKET, serve this worker's chDB to the API processes."""
+    if not settings.store_socket:
+        return None
+    from infra.chdb_store import ChdbStore
+    from infra.store_server import StoreServer
+
+    if not isinstance(platform.store.sync, ChdbStore):
+        raise InfraError("VIGIL_STORE_SOCKET serves embedded chDB only")
+    server = StoreServer(
+        platform.store.sync, Path(settings.store_socket), platform.readiness
+    )
+    await server.start()
+    return server
 
 
 def cmd_topics(args: argparse.Namespace) -> int:

@@ -75,7 +75,13 @@ def check_token(token: str) -> str:
 
 
 def open_store(settings: Settings) -> ClickHouseStore:
-    """Open the store the settings name: a server URL, else embedded chDB."""
+    """Open the store the settings name: a server URL, a Unix socket served by the
+    process that owns chDB (``unix:///…``), else embedded chDB."""
+    if settings.clickhouse_url.startswith("unix://"):
+        from infra.remote_store import RemoteStore
+
+        path = settings.clickhouse_url.removeprefix("unix://")
+        return RemoteStore(path, settings.clickhouse_database)
     if settings.clickhouse_url:
         from infra.chserver_store import ServerStore
 

@@ -47,9 +47,16 @@ class Settings:
         "vigil dev sets it with its embedded broker).",
     )
     clickhouse_url: str = _doc(
-        "", "ClickHouse server URL (http://user:pass@host:8123); empty uses chDB."
+        "",
+        "ClickHouse server URL (http://user:pass@host:8123), or unix:///path of the "
+        "socket of the process owning chDB; empty uses chDB in this process.",
     )
     clickhouse_database: str = _doc("vigil", "ClickHouse database of the projections.")
+    store_socket: str = _doc(
+        "",
+        "vigil worker: serve its embedded chDB on this Unix socket (vigil dev sets "
+        "it; its API processes reach chDB there).",
+    )
     projection_batch_rows: int = _doc(50_000, "Rows that make a projector flush.")
     projection_flush_ms: int = _doc(200, "Longest a projected row waits in a buffer.")
     consumer_group_prefix: str = _doc("vigil", "Prefix of consumer group ids.")

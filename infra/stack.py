@@ -13,8 +13,9 @@ from typing import Any
 
 from domain.clock import Clock, IdGenerator, utc_now
 from domain.clock import new_id as domain_new_id
-from infra.clickhouse import AsyncStore, open_store
+from infra.clickhouse import AsyncStore, StoreError, open_store
 from infra.kafka import AsyncProducer
+from infra.remote_store import RemoteStore
 from infra.settings import Settings
 from infra.topics import TOPICS, ensure_topics
 from projections.alerts import AlertsProjection
@@ -149,7 +150,25 @@ class Platform:
         }
         if self.faust is not None:
             checks["streams"] = self._check_streams()
+        worker = await self._check_worker()
+        if worker is not None:
+            checks["worker"] = worker
         return checks
+
+    async def _check_worker(self) -> str | None:
+        """With chDB in a stream worker process: its projectors and agents."""
+        try:
+            store = self.store.sync
+        except StoreError:
+            return None
+        if not isinstance(store, RemoteStore):
+            return None
+        try:
+            checks = await asyncio.to_thread(store.readiness)
+        except StoreError as ex:
+            return f"unreachable: {ex}"
+        bad = [f"{name}: {state}" for name, state in checks.items() if state != "ok"]
+        return "; ".join(bad) if bad else "ok"
 
     def _check_streams(self) -> str:
         """Faust has its partitions and has recovered its tables."""

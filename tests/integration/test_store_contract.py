@@ -1,12 +1,18 @@
 """One contract suite for every ClickHouse adapter.
 
-chDB always runs; a ClickHouse server joins the suite when VIGIL_TEST_CLICKHOUSE_URL
-names one (CI here has none: the server adapter runs the same SQL).
+chDB always runs, in this process and through the store server of the process that
+owns it (the remote adapter API processes use); a ClickHouse server joins the suite
+when VIGIL_TEST_CLICKHOUSE_URL names one (CI here has none: the server adapter runs
+the same SQL).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,9 +23,37 @@ import pytest
 from infra.clickhouse import ClickHouseStore, StoreError
 from infra.settings import Settings
 
-ADAPTERS = ["chdb"] + (
+ADAPTERS = ["chdb", "remote"] + (
     ["server"] if os.environ.get("VIGIL_TEST_CLICKHOUSE_URL") else []
 )
+
+
+@contextlib.contextmanager
+def served(data_dir: Path) -> Iterator[str]:
+    """A store server on chDB in a thread of its own (as the owning process runs
+    it): yields the ``unix://`` URL of its socket."""
+    from infra.chdb_store import ChdbStore
+    from infra.store_server import StoreServer
+
+    data_dir.joinpath("chdb").mkdir(parents=True, exist_ok=True)
+    owner = ChdbStore(str(data_dir / "chdb"), "vigil")
+    path = Path(tempfile.mkdtemp()) / "store.sock"  # AF_UNIX paths must be short
+    loop = asyncio.new_event_loop()
+
+    async def ready() -> dict[str, str]:
+        return {"owner": "ok"}
+
+    server = StoreServer(owner, path, ready)
+    loop.run_until_complete(server.start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"unix://{path}"
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        owner.close()
 
 
 @pytest.fixture(params=ADAPTERS)
@@ -27,10 +61,19 @@ def store(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[ClickHouse
     from infra.clickhouse import open_store
 
     db = f"c_{uuid.uuid4().hex[:10]}"
-    url = os.environ["VIGIL_TEST_CLICKHOUSE_URL"] if request.param == "server" else ""
-    s = open_store(
-        Settings(data_dir=data_dir, clickhouse_url=url, clickhouse_database=db)
-    )
+    with contextlib.ExitStack() as stack:
+        url = ""
+        if request.param == "server":
+            url = os.environ["VIGIL_TEST_CLICKHOUSE_URL"]
+        elif request.param == "remote":
+            url = stack.enter_context(served(data_dir))
+        s = open_store(
+            Settings(data_dir=data_dir, clickhouse_url=url, clickhouse_database=db)
+        )
+        yield from _with_table(s, db)
+
+
+def _with_table(s: ClickHouseStore, db: str) -> Iterator[ClickHouseStore]:
     s.command(f"CREATE DATABASE {db}")
     s.command(
         f"CREATE TABLE {db}.t (k String, v Float64, ts DateTime64(6, 'UTC')) "
@@ -106,3 +149,20 @@ def test_parameters_hold_under_concurrent_queries(store: ClickHouseStore) -> Non
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(ask, range(400)))
     assert answers == list(range(400))
+
+
+def test_remote_store_without_its_owner_raises_store_error(tmp_path: Path) -> None:
+    from infra.remote_store import RemoteStore
+
+    remote = RemoteStore(str(tmp_path / "gone.sock"), "vigil")
+    with pytest.raises(StoreError, match="unreachable"):
+        remote.query("SELECT 1")
+
+
+def test_remote_store_reports_its_owners_readiness(data_dir: Path) -> None:
+    from infra.remote_store import RemoteStore
+
+    with served(data_dir) as url:
+        remote = RemoteStore(url.removeprefix("unix://"), "vigil")
+        assert remote.readiness() == {"owner": "ok"}
+        remote.close()
