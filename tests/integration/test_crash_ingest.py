@@ -124,7 +124,10 @@ def _kill_under_load(
     before = len(load.acked)
     for t in threads:
         t.start()
-    time.sleep(rng.uniform(0.5, 2.5))
+    deadline = time.monotonic() + 60
+    while len(load.acked) == before and time.monotonic() < deadline:
+        time.sleep(0.01)  # under load first: the kill lands among acknowledged writes
+    time.sleep(rng.uniform(0.0, 1.5))
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     stop.set()
