@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from domain.isotime import parse_iso, to_micros
+from schemas.batch_codec import PointColumns
 from schemas.events import NUMBER, OBJECT, TEXT
 
 MAX_FUTURE = timedelta(minutes=10)
@@ -35,6 +36,17 @@ class Columns:
     def accepted(self) -> int:
         """How many measurements passed."""
         return len(self.binding_ids)
+
+    def points(self) -> PointColumns:
+        """The accepted measurements as the encoder's columns."""
+        return PointColumns.from_lists(
+            self.binding_ids,
+            self.timestamps,
+            self.kinds,
+            self.numbers,
+            self.texts,
+            self.qualities,
+        )
 
 
 class Rejected(Exception):  # noqa: N818 - a verdict, caught right here

@@ -1,0 +1,163 @@
+"""The ingest fast path: a request body straight to columns, checked column-wise
+(pure).
+
+msgspec decodes the body into typed structs (in C); numpy and Arrow check and
+convert whole columns. The fast path takes only bodies that certainly pass: the
+first doubt (a shape msgspec refuses, a string or object value, a timestamp form
+outside the common RFC 3339 subset, any failing check) gives None, and the
+per-item validator of :mod:`api.ingest_parse` decides instead, with its messages.
+Every form taken here is one both paths read alike (the tests hold them side by
+side), so which path ran never shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from operator import attrgetter
+from typing import Annotated, Any
+
+import msgspec
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from api.ingest_parse import MAX_FUTURE, OLDEST, validate
+from domain.isotime import to_micros
+from schemas.avro_columns import Longs
+from schemas.batch_codec import PointColumns
+from schemas.events import NUMBER
+
+# What both Arrow's parser and ``datetime.fromisoformat`` read, to the same
+# instant: no more than 6 fraction digits (msgspec would round, Python truncates),
+# an upper-case Z, offsets as +hh:mm. Anything else goes the per-item way.
+RFC3339 = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+)
+ZONED = r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+MICROS = pa.timestamp("us", tz="UTC")
+FUTURE_US = MAX_FUTURE // timedelta(microseconds=1)
+OLDEST_US = to_micros(OLDEST)
+
+
+class Point(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """One measurement as the fast path takes it: a numeric value."""
+
+    binding_id: str
+    value: float  # JSON integers too, as float() reads them; never a bool
+    timestamp: str | None = None
+    quality: Annotated[int, msgspec.Meta(ge=0, le=255)] | None = None
+
+
+class IngestRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """An ingest body with only the fields the reference names (an unknown one
+    could hold JSON that orjson refuses and msgspec would skip)."""
+
+    hardware_id: str
+    measurements: list[Point]
+
+
+_DECODER = msgspec.json.Decoder(IngestRequest)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """An ingest body's measurements: fast-path :class:`Point` structs when
+    ``raw`` (the body, kept for the per-item fallback) is set, else plain JSON."""
+
+    hardware_id: str
+    measurements: list[Any]
+    raw: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The measurements that passed, column-wise, and the others' errors."""
+
+    points: PointColumns
+    errors: list[dict[str, Any]]
+
+    @property
+    def accepted(self) -> int:
+        """How many measurements passed."""
+        return len(self.points)
+
+
+def judge(
+    submitted: Submission, active_bindings: Collection[str], now: datetime
+) -> Verdict:
+    """Check every measurement: column-wise when the fast path takes them all,
+    else one by one (the same verdict, with each error named)."""
+    measurements = submitted.measurements
+    if submitted.raw is not None:
+        points = fast_columns(measurements, active_bindings, now)
+        if points is not None:
+            return Verdict(points, [])
+        measurements = orjson.loads(submitted.raw)["measurements"]
+    cols = validate(measurements, active_bindings, now)
+    return Verdict(cols.points(), cols.errors)
+
+
+def decode_request(raw: bytes) -> IngestRequest | None:
+    """The body as typed structs, or None when the fast path cannot take it."""
+    try:
+        # Decoded to text first, as the JSON media handler does: invalid UTF-8
+        # anywhere is the handler's error to report.
+        return _DECODER.decode(raw.decode())
+    except (UnicodeDecodeError, msgspec.DecodeError):
+        return None
+
+
+def fast_columns(
+    points: list[Point], active_bindings: Collection[str], now: datetime
+) -> PointColumns | None:
+    """Columns of measurements that all pass, or None if any might not."""
+    binding_ids = pa.array(_column(points, "binding_id"), pa.string())
+    active = pa.array(list(active_bindings), pa.string())
+    if not pc.all(pc.is_in(binding_ids, value_set=active), min_count=0).as_py():
+        return None
+    numbers = np.array(_column(points, "value"), dtype=np.float64)
+    if not np.isfinite(numbers).all():
+        return None
+    timestamps = _micros(_column(points, "timestamp"), now)
+    if timestamps is None:
+        return None
+    qualities = pa.array(_column(points, "quality"), pa.int64()).fill_null(0)
+    n = len(points)
+    return PointColumns(
+        binding_ids,
+        timestamps,
+        np.full(n, NUMBER, dtype=np.int64),
+        numbers,
+        pa.repeat(pa.scalar("", pa.string()), n),
+        qualities.to_numpy(),
+    )
+
+
+def _column(points: list[Point], name: str) -> list[object]:
+    return list(map(attrgetter(name), points))
+
+
+def _micros(stamps: list[object], now: datetime) -> Longs | None:
+    """UTC microseconds of each timestamp (receive time where absent), or None if
+    one is in a form left to the per-item path or outside the accepted window."""
+    texts = pa.array(stamps, pa.string())
+    if not pc.all(pc.match_substring_regex(texts, RFC3339), min_count=0).as_py():
+        return None
+    zoned = pc.if_else(
+        pc.match_substring_regex(texts, ZONED),
+        texts,
+        pc.binary_join_element_wise(texts, "Z", ""),  # no zone: UTC
+    )
+    try:
+        parsed = pc.cast(zoned, MICROS)
+    except pa.ArrowInvalid:
+        return None
+    received = to_micros(now)
+    micros: Longs = parsed.cast(pa.int64()).fill_null(received).to_numpy()
+    if (micros > received + FUTURE_US).any() or (micros < OLDEST_US).any():
+        return None
+    return micros
