@@ -39,8 +39,8 @@ def unzigzag(raw: NDArray[np.uint64]) -> Longs:
 def _groups(raw: NDArray[np.uint64]) -> tuple[Longs, Bytes]:
     """Each value's varint width and its 7-bit groups, one row per value (bytes
     past a value's width are left in the row; callers mask them out)."""
-    widths = 1 + (raw[:, None] >= _THRESHOLDS).sum(axis=1, dtype=np.int64)
-    width = int(widths.max()) if raw.size else 1
+    width = max(1, (int(raw.max()).bit_length() + 6) // 7) if raw.size else 1
+    widths = 1 + (raw[:, None] >= _THRESHOLDS[: width - 1]).sum(axis=1, dtype=np.int64)
     groups = ((raw[:, None] >> _SEVEN[:width]) & np.uint64(0x7F)).astype(np.uint8)
     groups[np.arange(width) < widths[:, None] - 1] |= 0x80
     return widths, groups
@@ -48,13 +48,22 @@ def _groups(raw: NDArray[np.uint64]) -> tuple[Longs, Bytes]:
 
 def varints(values: Longs) -> bytes:
     """The zig-zag varints of ``values``, back to back."""
-    widths, groups = _groups(zigzag(values))
+    raw = zigzag(values)
+    if not (raw >> np.uint64(7)).any():  # every value fits one byte
+        return raw.astype(np.uint8).tobytes()
+    widths, groups = _groups(raw)
     return groups[np.arange(groups.shape[1]) < widths[:, None]].tobytes()
 
 
 def long_bytes(value: int) -> bytes:
-    """One Avro ``long``."""
-    return varints(np.array([value], dtype=np.int64))
+    """One Avro ``long`` (a scalar: plain Python beats numpy's call overhead)."""
+    raw = (value << 1) ^ (value >> 63)
+    out = bytearray()
+    while raw > 0x7F:
+        out.append((raw & 0x7F) | 0x80)
+        raw >>= 7
+    out.append(raw)
+    return bytes(out)
 
 
 def string_bytes(text: str) -> bytes:
@@ -81,10 +90,14 @@ def string_array(values: Any) -> bytes:
     """An Avro array of ``string`` from an Arrow string array (no nulls)."""
     offsets, data = utf8_parts(values)
     lengths = np.diff(offsets)
+    n = lengths.size
+    if n and (lengths == lengths[0]).all():  # one length: a plain grid
+        prefix = np.frombuffer(long_bytes(int(lengths[0])), np.uint8)
+        grid = np.empty((n, prefix.size + int(lengths[0])), dtype=np.uint8)
+        grid[:, : prefix.size] = prefix
+        grid[:, prefix.size :] = data.reshape(n, -1)
+        return _array(n, grid.tobytes())
     widths, groups = _groups(zigzag(lengths))
-    if lengths.size and (lengths == lengths[0]).all():  # one width: a plain grid
-        grid = np.concatenate([groups, data.reshape(lengths.size, -1)], axis=1)
-        return _array(lengths.size, grid.tobytes())
     starts = np.cumsum(widths + lengths) - widths - lengths
     out = np.empty(int(widths.sum() + lengths.sum()), dtype=np.uint8)
     head = np.arange(groups.shape[1]) < widths[:, None]
@@ -128,7 +141,9 @@ class Reader:
         """One ``long`` (or ``int``)."""
         value = shift = 0
         for width in range(MAX_VARINT):
-            byte = self._byte(self.pos + width)
+            if self.pos + width >= len(self.body):
+                raise SchemaError("the body ends inside a value")
+            byte = self.body[self.pos + width]
             value |= (byte & 0x7F) << shift
             shift += 7
             if byte < 0x80:
@@ -167,11 +182,6 @@ class Reader:
             chunks.append(chunk)
         return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
 
-    def _byte(self, at: int) -> int:
-        if at >= self.buf.size:
-            raise SchemaError("the body ends inside a value")
-        return int(self.buf[at])
-
     def _utf8(self, size: int) -> bytes:
         if size < 0 or self.pos + size > self.buf.size:
             raise SchemaError("a string runs past the body")
@@ -188,19 +198,23 @@ class Reader:
 
     def _varints(self, n: int) -> Longs:
         window = self.buf[self.pos : self.pos + MAX_VARINT * n]
+        if window.size >= n and (window[:n] < 0x80).all():  # one byte each
+            self.pos += n
+            return unzigzag(window[:n].astype(np.uint64))
         ends = np.flatnonzero(window < 0x80)[:n]
         if ends.size < n:
             raise SchemaError("the body ends inside an array")
-        starts = np.concatenate([[0], ends[:-1] + 1])
+        starts = np.empty(n, dtype=np.int64)
+        starts[0], starts[1:] = 0, ends[:-1] + 1
         widths = ends - starts + 1
         if widths.max() > MAX_VARINT:
             raise SchemaError("a varint longer than 10 bytes")
-        raw = np.zeros(n, dtype=np.uint64)
-        for k in range(int(widths.max())):
-            byte = window[np.minimum(starts + k, ends)].astype(np.uint64)
-            raw |= np.where(widths > k, (byte & np.uint64(0x7F)) << _SEVEN[k], 0)
-        self.pos += int(ends[-1]) + 1
-        return unzigzag(raw)
+        size = int(ends[-1]) + 1
+        # Each byte's 7 bits, shifted by its place in its varint, OR-ed per varint.
+        place = np.arange(size) - np.repeat(starts, widths)
+        bits = (window[:size] & 0x7F).astype(np.uint64) << _SEVEN[place]
+        self.pos += size
+        return unzigzag(np.bitwise_or.reduceat(bits, starts))
 
     def _doubles(self, n: int) -> Doubles:
         if self.pos + 8 * n > self.buf.size:

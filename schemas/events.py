@@ -15,6 +15,9 @@ from domain.isotime import from_micros, to_micros
 from domain.states import STATE_TYPES
 from schemas import SchemaError, codec
 from schemas.batch_codec import (
+    MIN_BYTES_TO_DECODE,
+    MIN_BYTES_TO_PEEK,
+    MIN_POINTS_TO_ENCODE,
     V1_FILE,
     V2_FILE,
     BatchHeader,
@@ -22,6 +25,7 @@ from schemas.batch_codec import (
     decode_body,
     encode_body,
     read_binding_ids,
+    record_of,
 )
 from schemas.catalogue import by_id, latest_for
 from schemas.topics import DERIVED_TOPIC, ENTITIES_TOPIC, MEASUREMENTS_TOPIC
@@ -184,12 +188,15 @@ def encode_columns(
     entry = latest_for(topic)
     if entry.file != V2_FILE:
         raise SchemaError(f"{topic} is not written with {V2_FILE}")
+    if len(points) < MIN_POINTS_TO_ENCODE:
+        return codec.encode(entry, record_of(header, points))
     return codec.frame(entry) + encode_body(header, points)
 
 
 def encode_batch(batch: MeasurementBatch, topic: str = MEASUREMENTS_TOPIC) -> bytes:
     """Serialize a batch for ``vigil.measurements.v1`` (or Prism's derived topic)."""
-    if batch.received_at.tzinfo is None:  # fastavro's reading: local time
+    # A naive received_at: fastavro reads it as local time, so it writes it.
+    if batch.received_at.tzinfo is None or len(batch) < MIN_POINTS_TO_ENCODE:
         return codec.encode(latest_for(topic), _record(batch))
     return encode_columns(batch.header(), batch.points(), topic)
 
@@ -237,7 +244,7 @@ def batch_binding_ids(data: bytes) -> list[str]:
     the layout allows (to skip batches nobody watches)."""
     schema_id, body = codec.split(data)
     ids = None
-    if by_id(schema_id).file in (V1_FILE, V2_FILE):
+    if len(body) >= MIN_BYTES_TO_PEEK and by_id(schema_id).file in (V1_FILE, V2_FILE):
         ids = read_binding_ids(body)
     if ids is None:
         return list(dict.fromkeys(decode_batch(data).binding_ids))
@@ -246,7 +253,9 @@ def batch_binding_ids(data: bytes) -> list[str]:
 
 def _columnar(data: bytes) -> tuple[BatchHeader, PointColumns] | None:
     schema_id, body = codec.split(data)
-    return decode_body(body) if by_id(schema_id).file == V2_FILE else None
+    if len(body) < MIN_BYTES_TO_DECODE or by_id(schema_id).file != V2_FILE:
+        return None
+    return decode_body(body)
 
 
 def _from_record(data: bytes) -> MeasurementBatch:

@@ -14,6 +14,7 @@ Api = falcon.testing.ASGIConductor
 JSON = "application/json"
 OK = '{"binding_id":"BINDING","value":21.5}'
 BAD = '{"binding_id":"BINDING","value":true}'
+TIMED = '{"binding_id":"BINDING","value":1,"quality":7,"timestamp":"2026-01-01T00:%02d:00Z"}'
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,18 @@ CASES: dict[str, tuple[str, str]] = {
     "extra field": (JSON, measurements(OK).replace("}]", '}],"note":1')),
     "partial": (JSON, measurements(OK, BAD, OK)),
     "all invalid": (JSON, measurements(BAD, BAD)),
+    # Bodies large enough for the fast path (MIN_FAST_BODY):
+    "many": (JSON, measurements(*[OK] * 300)),
+    "many timed": (JSON, measurements(*[TIMED % (i % 60) for i in range(300)])),
+    "many with one invalid": (JSON, measurements(*[OK] * 150, BAD, *[OK] * 149)),
+    "many, one ahead": (JSON, measurements(*[OK] * 299, OK.replace("}", ',"timestamp":"2999-01-01T00:00:00Z"}'))),
+    "many, one lower-case z": (JSON, measurements(*[OK] * 299, TIMED.replace("Z", "z") % 1)),
+    "many, atomic": (JSON + "; charset=utf-8", measurements(*[OK] * 299, BAD)),
+    "many, extra field": (JSON, measurements(*[OK] * 300).replace("}]", '}],"note":1')),
+    "many, padded hardware id": (JSON, measurements(*[OK] * 300).replace("SIM-001", " SIM-001 ")),
+    "many, blank hardware id": (JSON, measurements(*[OK] * 300).replace("SIM-001", "")),
+    "many, unknown device": (JSON, measurements(*[OK] * 300).replace("SIM-001", "NOPE")),
+    "many, other binding": (JSON, measurements(*[OK] * 300, OK.replace("BINDING", "nope"))),
 }  # fmt: skip
 # What the app answered before the fast path (recorded from that commit).
 EXPECTED: dict[str, tuple[int, dict[str, Any]]] = {
@@ -86,6 +99,17 @@ EXPECTED: dict[str, tuple[int, dict[str, Any]]] = {
     'extra field': (202, {'accepted': 1, 'rejected': 0, 'errors': []}),
     'partial': (202, {'accepted': 2, 'rejected': 1, 'errors': [{'index': 1, 'field': 'value', 'error': 'must be a number, a string or an object'}]}),
     'all invalid': (400, {'error': 'no valid measurements; nothing was stored', 'accepted': 0, 'rejected': 2, 'errors': [{'index': 0, 'field': 'value', 'error': 'must be a number, a string or an object'}, {'index': 1, 'field': 'value', 'error': 'must be a number, a string or an object'}]}),
+    'many': (202, {'accepted': 300, 'rejected': 0, 'errors': []}),
+    'many timed': (202, {'accepted': 300, 'rejected': 0, 'errors': []}),
+    'many with one invalid': (202, {'accepted': 299, 'rejected': 1, 'errors': [{'index': 150, 'field': 'value', 'error': 'must be a number, a string or an object'}]}),
+    'many, one ahead': (202, {'accepted': 299, 'rejected': 1, 'errors': [{'index': 299, 'field': 'timestamp', 'error': 'more than 10 minutes in the future'}]}),
+    'many, one lower-case z': (202, {'accepted': 299, 'rejected': 1, 'errors': [{'index': 299, 'field': 'timestamp', 'error': "not an ISO-8601 time: '2026-01-01T00:01:00z'"}]}),
+    'many, atomic': (400, {'error': 'invalid measurements; nothing was stored', 'accepted': 0, 'rejected': 1, 'errors': [{'index': 299, 'field': 'value', 'error': 'must be a number, a string or an object'}]}),
+    'many, extra field': (202, {'accepted': 300, 'rejected': 0, 'errors': []}),
+    'many, padded hardware id': (202, {'accepted': 300, 'rejected': 0, 'errors': []}),
+    'many, blank hardware id': (400, {'error': 'hardware_id: must not be empty', 'field': 'hardware_id'}),
+    'many, unknown device': (404, {'error': "no device with hardware_id 'NOPE'"}),
+    'many, other binding': (202, {'accepted': 300, 'rejected': 1, 'errors': [{'index': 300, 'field': 'binding_id', 'error': 'not an active binding of this device'}]}),
 }  # fmt: skip
 
 
@@ -97,6 +121,7 @@ async def test_ingest_answers_each_body_as_before(
     raw = text.replace("BINDING", gateway["binding"])
     r = await api.simulate_post(
         "/api/v1/ingest/",
+        params={"mode": "atomic"} if "atomic" in case else None,
         body=raw.encode("utf-8", "surrogateescape"),
         headers={
             "Authorization": f"Bearer {gateway['token']}",

@@ -11,10 +11,12 @@ import orjson
 import pytest
 
 from api.ingest_columns import (
+    MIN_FAST_BODY,
     Submission,
     Verdict,
     decode_request,
     fast_columns,
+    fast_request,
     judge,
 )
 
@@ -269,3 +271,12 @@ def test_random_bodies_get_the_same_verdict_either_way(seed: int) -> None:
         same_verdict(raw)
         if clean:
             assert taken(raw)
+
+
+def test_only_bodies_large_enough_to_gain_take_the_fast_path() -> None:
+    small = body(*[m(i) for i in range(10)])
+    large = body(*[m(i) for i in range(400)])
+    assert len(small) < MIN_FAST_BODY <= len(large)
+    assert fast_request(small) is None and fast_request(None) is None
+    request = fast_request(large)
+    assert request is not None and len(request.measurements) == 400

@@ -69,7 +69,15 @@ def test_zigzag_round_trips_the_whole_range() -> None:
 
 
 def test_double_arrays_match_fastavro_bit_for_bit() -> None:
-    values = [0.0, -0.0, 1.5, float("inf"), -float("inf"), 5e-324, 1.7976931348623157e308]
+    values = [
+        0.0,
+        -0.0,
+        1.5,
+        float("inf"),
+        -float("inf"),
+        5e-324,
+        1.7976931348623157e308,
+    ]
     expected = fastavro_bytes(array_of("double"), values)
     assert double_array(np.array(values)) == expected
     assert Reader(expected).doubles().tobytes() == np.array(values).tobytes()
@@ -90,7 +98,10 @@ def test_string_arrays_match_fastavro(seed: int) -> None:
 
 
 def test_strings_of_one_length_are_read_at_once() -> None:
-    ids = ["6f1c0f4e-2b9a-4f7e-9a51-0c8d4f3b2a10", "0d9e8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b"]
+    ids = [
+        "6f1c0f4e-2b9a-4f7e-9a51-0c8d4f3b2a10",
+        "0d9e8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b",
+    ]
     column = ids * 50
     data = fastavro_bytes(array_of("string"), column)
     reader = Reader(data)
