@@ -24,11 +24,11 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from api.ingest_parse import MAX_FUTURE, OLDEST, validate
+from api.ingest_parse import MAX_FUTURE, OLDEST, Columns, validate
 from domain.isotime import to_micros
 from schemas.avro_columns import Longs
-from schemas.batch_codec import PointColumns
-from schemas.events import NUMBER
+from schemas.batch_codec import BatchHeader, PointColumns
+from schemas.events import NUMBER, encode_batch, encode_columns
 
 # What both Arrow's parser and ``datetime.fromisoformat`` read, to the same
 # instant: no more than 6 fraction digits (msgspec would round, Python truncates),
@@ -81,15 +81,24 @@ class Submission:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The measurements that passed, column-wise, and the others' errors."""
+    """The measurements that passed and the others' errors; what passed is in
+    arrays from the fast path, in lists from the per-item one."""
 
-    points: PointColumns
+    passed: PointColumns | Columns
     errors: list[dict[str, Any]]
 
     @property
     def accepted(self) -> int:
         """How many measurements passed."""
-        return len(self.points)
+        passed = self.passed
+        return len(passed) if isinstance(passed, PointColumns) else passed.accepted
+
+    def record(self, header: BatchHeader) -> bytes:
+        """What passed as the Kafka record's value (the same bytes either way)."""
+        passed = self.passed
+        if isinstance(passed, PointColumns):
+            return encode_columns(header, passed)
+        return encode_batch(passed.batch(header))
 
 
 def judge(
@@ -104,7 +113,7 @@ def judge(
             return Verdict(points, [])
         measurements = orjson.loads(submitted.raw)["measurements"]
     cols = validate(measurements, active_bindings, now)
-    return Verdict(cols.points(), cols.errors)
+    return Verdict(cols, cols.errors)
 
 
 def fast_request(raw: bytes | None) -> IngestRequest | None:

@@ -34,10 +34,10 @@ V2_FILE = "measurement_batch.v2.avsc"
 # Each numpy call costs microseconds however short its column, so on a few points
 # fastavro's per-item loop (in C) is quicker; it writes and reads the same bytes.
 # Crossovers measured with bench/bench_codec.py (about 150 points to encode,
-# 120 to decode; 36-byte binding ids make a point about 57 bytes).
+# 70 to decode into columns; 36-byte binding ids make a point about 57 bytes).
 MIN_POINTS_TO_ENCODE = 192
-MIN_BYTES_TO_DECODE = 8 << 10
-MIN_BYTES_TO_PEEK = 512
+MIN_BYTES_TO_DECODE = 4 << 10
+MIN_BYTES_TO_PEEK = 1 << 10
 
 
 def _source_symbols() -> tuple[str, ...]:

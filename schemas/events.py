@@ -226,7 +226,7 @@ def encode_derived(batch: MeasurementBatch) -> bytes:
 
 def decode_columns(data: bytes) -> tuple[BatchHeader, PointColumns]:
     """Read a batch column-wise (any published schema version)."""
-    decoded = _columnar(data)
+    decoded = _columnar(data, MIN_BYTES_TO_DECODE)
     if decoded is not None:
         return decoded
     batch = _from_record(data)
@@ -235,7 +235,8 @@ def decode_columns(data: bytes) -> tuple[BatchHeader, PointColumns]:
 
 def decode_batch(data: bytes) -> MeasurementBatch:
     """Read a measurement batch from its wire bytes (any published schema version)."""
-    decoded = _columnar(data)
+    # Lists are wanted: converting the columns costs more, so the bar is higher.
+    decoded = _columnar(data, 2 * MIN_BYTES_TO_DECODE)
     return _from_record(data) if decoded is None else MeasurementBatch.of(*decoded)
 
 
@@ -251,9 +252,9 @@ def batch_binding_ids(data: bytes) -> list[str]:
     return list(pc.unique(ids).to_pylist())
 
 
-def _columnar(data: bytes) -> tuple[BatchHeader, PointColumns] | None:
+def _columnar(data: bytes, min_bytes: int) -> tuple[BatchHeader, PointColumns] | None:
     schema_id, body = codec.split(data)
-    if len(body) < MIN_BYTES_TO_DECODE or by_id(schema_id).file != V2_FILE:
+    if len(body) < min_bytes or by_id(schema_id).file != V2_FILE:
         return None
     return decode_body(body)
 

@@ -23,8 +23,8 @@ from infra.kafka import AsyncProducer
 from infra.settings import Settings
 from projections.measurements import MeasurementsProjection
 from projections.progress import ProjectionProgress
-from schemas.batch_codec import BatchHeader, PointColumns
-from schemas.events import BatchSource, encode_columns
+from schemas.batch_codec import BatchHeader
+from schemas.events import BatchSource
 from schemas.topics import MEASUREMENTS_TOPIC
 
 MODES = ("partial", "atomic")
@@ -116,7 +116,7 @@ class Ingest:
             key,
             BatchSource.INGEST,
         )
-        await self._append(header, verdict.points)
+        await self._append(header.device_id, verdict.record(header))
         self.presence.seen[device.entity_id] = now
         return falcon.HTTP_202, {
             "batch_id": header.batch_id,
@@ -126,13 +126,9 @@ class Ingest:
             "errors": verdict.errors,
         }
 
-    async def _append(self, header: BatchHeader, points: PointColumns) -> None:
+    async def _append(self, device_id: str, record: bytes) -> None:
         """Produce the batch, keyed by device; wait until it is stored if asked."""
-        delivered = await self.producer.send(
-            self.topic,
-            encode_columns(header, points),
-            key=header.device_id.encode(),
-        )
+        delivered = await self.producer.send(self.topic, record, key=device_id.encode())
         if self.progress is not None:
             await self.progress.wait_stored(
                 MeasurementsProjection.name,

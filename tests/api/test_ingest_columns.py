@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import orjson
 import pytest
 
@@ -19,8 +20,11 @@ from api.ingest_columns import (
     fast_request,
     judge,
 )
+from schemas.batch_codec import BatchHeader, PointColumns
+from schemas.events import MeasurementBatch
 
 NOW = datetime(2026, 4, 13, 12, 0, tzinfo=UTC)
+HEADER = BatchHeader("batch-1", "org1", "d1", "SIM-001", 1, "key", "ingest")
 B1 = "6f1c0f4e-2b9a-4f7e-9a51-0c8d4f3b2a10"
 B2 = "0d9e8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b"
 B3 = "x"  # ids of other lengths work too
@@ -58,16 +62,19 @@ def taken(raw: bytes) -> bool:
 
 
 def lists(verdict: Verdict) -> dict[str, Any]:
-    p = verdict.points
+    p = verdict.passed
+    if isinstance(p, PointColumns):
+        p = MeasurementBatch.of(HEADER, p)
     return {
-        "binding_ids": p.binding_ids.to_pylist(),
-        "timestamps": p.timestamps.tolist(),
-        "kinds": p.kinds.tolist(),
+        "binding_ids": p.binding_ids,
+        "timestamps": p.timestamps,
+        "kinds": p.kinds,
         # bit patterns: -0.0 and 0.0 must not pass for each other
-        "numbers": p.numbers.tobytes(),
-        "texts": p.texts.to_pylist(),
-        "qualities": p.qualities.tolist(),
+        "numbers": np.array(p.numbers, dtype=np.float64).tobytes(),
+        "texts": p.texts,
+        "qualities": p.qualities,
         "errors": verdict.errors,
+        "accepted": verdict.accepted,
     }
 
 
@@ -75,6 +82,8 @@ def same_verdict(raw: bytes) -> None:
     expected, got = slow(raw), fast(raw)
     if got is not None:
         assert lists(got) == lists(expected), raw
+        if expected.accepted:  # and the same Kafka record
+            assert got.record(HEADER) == expected.record(HEADER)
 
 
 def m(value: Any = 1.5, **fields: Any) -> dict[str, Any]:
@@ -280,3 +289,16 @@ def test_only_bodies_large_enough_to_gain_take_the_fast_path() -> None:
     assert fast_request(small) is None and fast_request(None) is None
     request = fast_request(large)
     assert request is not None and len(request.measurements) == 400
+
+
+def test_a_large_body_makes_the_same_record_either_way() -> None:
+    forms = ["2026-04-13T10:00:00Z", "2026-04-13T10:00:00.25+02:00", None,
+             "2026-04-13 11:59:59.999999", "2000-01-01T00:00:00Z"]  # fmt: skip
+    items = [
+        m(i * 0.5 - 100, timestamp=forms[i % 5], quality=[None, 0, 255][i % 3])
+        for i in range(500)
+    ]
+    raw = body(*items, *[{"binding_id": B2, "value": -i} for i in range(100)])
+    assert taken(raw)
+    same_verdict(raw)  # columns and record bytes
+    assert slow(raw).accepted == 600
