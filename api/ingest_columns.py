@@ -31,8 +31,8 @@ from schemas.batch_codec import BatchHeader, PointColumns
 from schemas.events import NUMBER, encode_batch, encode_columns
 
 # What both Arrow's parser and ``datetime.fromisoformat`` read, to the same
-# instant: no more than 6 fraction digits (msgspec would round, Python truncates),
-# an upper-case Z, offsets as +hh:mm. Anything else goes the per-item way.
+# instant: at most 6 fraction digits (past them parsers round or truncate), an
+# upper-case Z, offsets as +hh:mm. Anything else goes the per-item way.
 RFC3339 = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
     r"(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?$"
