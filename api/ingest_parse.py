@@ -10,8 +10,9 @@ from typing import Any
 
 import orjson
 
-from domain.isotime import parse_iso, to_micros
-from schemas.events import NUMBER, OBJECT, TEXT
+from domain.isotime import from_micros, parse_iso, to_micros
+from schemas.batch_codec import BatchHeader
+from schemas.events import NUMBER, OBJECT, TEXT, BatchSource, MeasurementBatch
 
 MAX_FUTURE = timedelta(minutes=10)
 OLDEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -35,6 +36,24 @@ class Columns:
     def accepted(self) -> int:
         """How many measurements passed."""
         return len(self.binding_ids)
+
+    def batch(self, header: BatchHeader) -> MeasurementBatch:
+        """The accepted measurements as a batch with ``header``'s fields."""
+        return MeasurementBatch(
+            header.org_id,
+            header.device_id,
+            header.hardware_id,
+            self.binding_ids,
+            self.timestamps,
+            self.kinds,
+            self.numbers,
+            self.texts,
+            self.qualities,
+            received_at=from_micros(header.received_at),
+            idempotency_key=header.idempotency_key,
+            batch_id=header.batch_id,
+            source=BatchSource(header.source),
+        )
 
 
 class Rejected(Exception):  # noqa: N818 - a verdict, caught right here

@@ -23,7 +23,7 @@ def iso_from_timestamp(seconds: float) -> str:
 
 def iso_from_micros(micros: int) -> str:
     """UTC microseconds since the epoch as ISO-8601 with ``Z`` (exact: no float)."""
-    return iso(EPOCH + timedelta(microseconds=micros))
+    return iso(from_micros(micros))
 
 
 def parse_iso(text: str) -> datetime:
@@ -35,6 +35,11 @@ def parse_iso(text: str) -> datetime:
     """
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def from_micros(micros: int) -> datetime:
+    """UTC microseconds since the epoch as an aware time (exact: no float)."""
+    return EPOCH + timedelta(microseconds=micros)
 
 
 def to_micros(moment: datetime) -> int:

@@ -3,13 +3,14 @@ rollups and the latest-value table follow by materialized views)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NamedTuple
 
 import pyarrow as pa
 
 from projections.sink import MICROS, POSITION
+from schemas.batch_codec import BatchHeader, PointColumns
 from schemas.codec import decode_or_skip
-from schemas.events import decode_batch
+from schemas.events import decode_columns
 from schemas.topics import DERIVED_TOPIC, MEASUREMENTS_TOPIC
 
 
@@ -41,26 +42,45 @@ class MeasurementsProjection:
         offset: int,
         key: bytes | None,
         value: bytes,
-    ) -> dict[str, list[Any]] | None:
-        """The batch's columns, with its source position on every row."""
-        batch = decode_or_skip(decode_batch, value, offset, "measurement batch")
-        if batch is None:
+    ) -> pa.RecordBatch | None:
+        """The batch's rows, with its source position on every row."""
+        decoded = decode_or_skip(decode_columns, value, offset, "measurement batch")
+        if decoded is None:
             return None
-        n = len(batch)
-        return {
-            "org_id": [batch.org_id] * n,
-            "device_id": [batch.device_id] * n,
-            "binding_id": batch.binding_ids,
-            "ts": batch.timestamps,
-            "kind": batch.kinds,
-            "value": batch.numbers,
-            "text": batch.texts,
-            "quality": batch.qualities,
-            "received_at": [batch.received_at] * n,
-            "topic_id": [topic_id] * n,
-            "partition": [partition] * n,
-            "offset": [offset] * n,
-        }
+        header, points = decoded
+        return rows(self.schema, header, points, Position(topic_id, partition, offset))
+
+
+class Position(NamedTuple):
+    """Where a record sits in the log."""
+
+    topic_id: str
+    partition: int
+    offset: int
+
+
+def rows(
+    schema: pa.Schema, header: BatchHeader, points: PointColumns, at: Position
+) -> pa.RecordBatch:
+    """A batch as Arrow rows: its columns as they are, its constants repeated."""
+    n = len(points)
+
+    def repeat(value: object, of_type: pa.DataType) -> pa.Array:
+        return pa.repeat(pa.scalar(value, of_type), n)
+
+    columns = [
+        repeat(header.org_id, pa.string()),
+        repeat(header.device_id, pa.string()),
+        points.binding_ids,
+        pa.array(points.timestamps, MICROS),
+        pa.array(points.kinds, pa.uint8()),
+        pa.array(points.numbers, pa.float64()),
+        points.texts,
+        pa.array(points.qualities, pa.uint8()),
+        repeat(header.received_at, MICROS),
+        *(repeat(v, t) for v, (_, t) in zip(at, POSITION, strict=True)),
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 class DerivedProjection(MeasurementsProjection):

@@ -27,7 +27,7 @@ from infra.consumer import (
 )
 from infra.settings import Settings
 from infra.topics import topic_id
-from projections.sink import Batch, BatchingSink, Columns
+from projections.sink import Batch, BatchingSink, Block
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Projection(Protocol):
         offset: int,
         key: bytes | None,
         value: bytes,
-    ) -> Columns | None:
+    ) -> Block | None:
         """Column values for one record (every column the same length); None: skip."""
 
 
@@ -149,7 +149,7 @@ class Projector:
 
     async def _write(self, batch: Batch) -> None:
         if batch.rows:
-            table = pa.Table.from_pydict(batch.columns, schema=self.projection.schema)
+            table = batch.table(self.projection.schema)
             await self._insert(table, batch.token(self.projection.name, self.topic_id))
         # A refused commit (e.g. a rebalance took the partition) loses nothing: the
         # rows are in ClickHouse, and whoever owns it next resumes past them.

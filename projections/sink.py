@@ -9,11 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import pyarrow as pa
 
 Columns = Mapping[str, Sequence[Any]]
+# A record's rows: columns of Python values, or Arrow columns built without a
+# per-row loop. One projection yields one kind.
+Block: TypeAlias = "Columns | pa.RecordBatch"
 MICROS = pa.timestamp("us", tz="UTC")
 # Every projected table ends with its rows' source position (see projector.py).
 POSITION: list[tuple[str, pa.DataType]] = [
@@ -31,6 +34,7 @@ class Batch:
     first: int
     last: int
     columns: dict[str, list[Any]] = field(default_factory=dict)
+    arrow: list[pa.RecordBatch] = field(default_factory=list)
     rows: int = 0
     opened_at: float = 0.0
 
@@ -38,13 +42,24 @@ class Batch:
         """The deduplication token of this (topic, partition, offset range)."""
         return f"{sink}:{topic_id}:{self.partition}:{self.first}-{self.last}"
 
-    def extend(self, block: Columns) -> None:
+    def extend(self, block: Block) -> None:
         """Append a block of columns (every column the same length)."""
+        if isinstance(block, pa.RecordBatch):
+            self.arrow.append(block)
+            self.rows += block.num_rows
+            return
         if not block:
             return
         for name, values in block.items():
             self.columns.setdefault(name, []).extend(values)
         self.rows += len(next(iter(block.values())))
+
+    def table(self, schema: pa.Schema) -> pa.Table:
+        """The buffered rows as one Arrow table in one chunk (one insert block)."""
+        parts = list(self.arrow)
+        if self.columns:
+            parts.append(pa.RecordBatch.from_pydict(self.columns, schema=schema))
+        return pa.Table.from_batches(parts, schema=schema).combine_chunks()
 
 
 class BatchingSink:
@@ -61,14 +76,14 @@ class BatchingSink:
         self.clock = clock
         self._open: dict[int, Batch] = {}
 
-    def add(self, partition: int, offset: int, block: Columns | None) -> None:
+    def add(self, partition: int, offset: int, block: Block | None) -> None:
         """Buffer the columns one record produced (None: nothing) at ``offset``."""
         batch = self._open.get(partition)
         if batch is None:
             batch = Batch(partition, offset, offset, opened_at=self.clock())
             self._open[partition] = batch
         batch.last = offset
-        if block:
+        if block is not None:
             batch.extend(block)
 
     def due(self, force: bool = False) -> list[int]:

@@ -25,10 +25,25 @@ def _parsed(schema_id: int) -> Any:
     return fastavro.parse_schema(by_id(schema_id).parsed)
 
 
+def frame(entry: SchemaEntry) -> bytes:
+    """The Confluent header of a message written with ``entry``'s schema."""
+    return _HEADER.pack(MAGIC, entry.schema_id)
+
+
+def split(data: bytes) -> tuple[int, bytes]:
+    """The schema id and the Avro body of a Confluent-framed message."""
+    if len(data) < _HEADER.size:
+        raise SchemaError("message shorter than the Confluent header")
+    magic, schema_id = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise SchemaError(f"unknown magic byte {magic}")
+    return schema_id, data[_HEADER.size :]
+
+
 def encode(entry: SchemaEntry, record: dict[str, Any]) -> bytes:
     """Serialize ``record`` with ``entry``'s schema, framed for Confluent consumers."""
     buf = io.BytesIO()
-    buf.write(_HEADER.pack(MAGIC, entry.schema_id))
+    buf.write(frame(entry))
     try:
         fastavro.schemaless_writer(buf, _parsed(entry.schema_id), record)
     except (ValueError, TypeError, KeyError) as ex:
@@ -38,13 +53,9 @@ def encode(entry: SchemaEntry, record: dict[str, Any]) -> bytes:
 
 def decode(data: bytes) -> tuple[int, dict[str, Any]]:
     """Return (schema id, record) of a Confluent-framed Avro message."""
-    if len(data) < _HEADER.size:
-        raise SchemaError("message shorter than the Confluent header")
-    magic, schema_id = _HEADER.unpack_from(data)
-    if magic != MAGIC:
-        raise SchemaError(f"unknown magic byte {magic}")
+    schema_id, body_bytes = split(data)
     try:
-        body = io.BytesIO(memoryview(data)[_HEADER.size :])
+        body = io.BytesIO(body_bytes)
         record = fastavro.schemaless_reader(body, _parsed(schema_id), None)
     except (EOFError, ValueError, IndexError) as ex:
         raise SchemaError(f"cannot decode body with schema {schema_id}: {ex}") from ex

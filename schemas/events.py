@@ -8,11 +8,26 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 import msgspec
+import pyarrow.compute as pc
 
 from domain.entity import EntityChanged, EntityStateBase, EntityType
+from domain.isotime import from_micros, to_micros
 from domain.states import STATE_TYPES
 from schemas import SchemaError, codec
-from schemas.catalogue import latest_for
+from schemas.batch_codec import (
+    MIN_BYTES_TO_DECODE,
+    MIN_BYTES_TO_PEEK,
+    MIN_POINTS_TO_ENCODE,
+    V1_FILE,
+    V2_FILE,
+    BatchHeader,
+    PointColumns,
+    decode_body,
+    encode_body,
+    read_binding_ids,
+    record_of,
+)
+from schemas.catalogue import by_id, latest_for
 from schemas.topics import DERIVED_TOPIC, ENTITIES_TOPIC, MEASUREMENTS_TOPIC
 from schemas.upcasters import upcast
 
@@ -123,10 +138,71 @@ class MeasurementBatch:
     def __len__(self) -> int:
         return len(self.binding_ids)
 
+    def header(self) -> BatchHeader:
+        """The per-batch fields as the wire holds them."""
+        return BatchHeader(
+            self.batch_id,
+            self.org_id,
+            self.device_id,
+            self.hardware_id,
+            to_micros(self.received_at),
+            self.idempotency_key,
+            str(self.source),
+        )
+
+    def points(self) -> PointColumns:
+        """The measurements column-wise."""
+        return PointColumns.from_lists(
+            self.binding_ids,
+            self.timestamps,
+            self.kinds,
+            self.numbers,
+            self.texts,
+            self.qualities,
+        )
+
+    @classmethod
+    def of(cls, header: BatchHeader, points: PointColumns) -> MeasurementBatch:
+        """A batch from its wire fields and columns."""
+        return cls(
+            org_id=header.org_id,
+            device_id=header.device_id,
+            hardware_id=header.hardware_id,
+            binding_ids=points.binding_ids.to_pylist(),
+            timestamps=points.timestamps.tolist(),
+            kinds=points.kinds.tolist(),
+            numbers=points.numbers.tolist(),
+            texts=points.texts.to_pylist(),
+            qualities=points.qualities.tolist(),
+            received_at=from_micros(header.received_at),
+            idempotency_key=header.idempotency_key,
+            batch_id=header.batch_id,
+            source=BatchSource(header.source),
+        )
+
+
+def encode_columns(
+    header: BatchHeader, points: PointColumns, topic: str = MEASUREMENTS_TOPIC
+) -> bytes:
+    """Serialize a batch given column-wise (the bytes fastavro would write)."""
+    entry = latest_for(topic)
+    if entry.file != V2_FILE:
+        raise SchemaError(f"{topic} is not written with {V2_FILE}")
+    if len(points) < MIN_POINTS_TO_ENCODE:
+        return codec.encode(entry, record_of(header, points))
+    return codec.frame(entry) + encode_body(header, points)
+
 
 def encode_batch(batch: MeasurementBatch, topic: str = MEASUREMENTS_TOPIC) -> bytes:
     """Serialize a batch for ``vigil.measurements.v1`` (or Prism's derived topic)."""
-    record = {
+    # A naive received_at: fastavro reads it as local time, so it writes it.
+    if batch.received_at.tzinfo is None or len(batch) < MIN_POINTS_TO_ENCODE:
+        return codec.encode(latest_for(topic), _record(batch))
+    return encode_columns(batch.header(), batch.points(), topic)
+
+
+def _record(batch: MeasurementBatch) -> dict[str, object]:
+    return {
         "batch_id": batch.batch_id,
         "org_id": batch.org_id,
         "device_id": batch.device_id,
@@ -141,7 +217,6 @@ def encode_batch(batch: MeasurementBatch, topic: str = MEASUREMENTS_TOPIC) -> by
         "qualities": batch.qualities,
         "source": str(batch.source),
     }
-    return codec.encode(latest_for(topic), record)
 
 
 def encode_derived(batch: MeasurementBatch) -> bytes:
@@ -149,8 +224,42 @@ def encode_derived(batch: MeasurementBatch) -> bytes:
     return encode_batch(batch, DERIVED_TOPIC)
 
 
+def decode_columns(data: bytes) -> tuple[BatchHeader, PointColumns]:
+    """Read a batch column-wise (any published schema version)."""
+    decoded = _columnar(data, MIN_BYTES_TO_DECODE)
+    if decoded is not None:
+        return decoded
+    batch = _from_record(data)
+    return batch.header(), batch.points()
+
+
 def decode_batch(data: bytes) -> MeasurementBatch:
     """Read a measurement batch from its wire bytes (any published schema version)."""
+    # Lists are wanted: converting the columns costs more, so the bar is higher.
+    decoded = _columnar(data, 2 * MIN_BYTES_TO_DECODE)
+    return _from_record(data) if decoded is None else MeasurementBatch.of(*decoded)
+
+
+def batch_binding_ids(data: bytes) -> list[str]:
+    """The distinct binding ids of a batch, read without decoding its values when
+    the layout allows (to skip batches nobody watches)."""
+    schema_id, body = codec.split(data)
+    ids = None
+    if len(body) >= MIN_BYTES_TO_PEEK and by_id(schema_id).file in (V1_FILE, V2_FILE):
+        ids = read_binding_ids(body)
+    if ids is None:
+        return list(dict.fromkeys(decode_batch(data).binding_ids))
+    return list(pc.unique(ids).to_pylist())
+
+
+def _columnar(data: bytes, min_bytes: int) -> tuple[BatchHeader, PointColumns] | None:
+    schema_id, body = codec.split(data)
+    if len(body) < min_bytes or by_id(schema_id).file != V2_FILE:
+        return None
+    return decode_body(body)
+
+
+def _from_record(data: bytes) -> MeasurementBatch:
     r = upcast(*codec.decode(data))
     return MeasurementBatch(
         org_id=r["org_id"],

@@ -33,7 +33,7 @@ from schemas.alerts import (
     encode_transition,
 )
 from schemas.codec import decode_or_skip
-from schemas.events import BatchSource, decode_batch
+from schemas.events import BatchSource, batch_binding_ids, decode_batch
 from schemas.topics import (
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
@@ -114,6 +114,9 @@ class AlertEvaluator:
         rules = self._rules()
         if not rules.by_id:
             return []  # nothing to evaluate: skip decoding the batch
+        ids = decode_or_skip(batch_binding_ids, message.value, message.offset, "batch")
+        if ids is None or not rules.watches_any(ids):
+            return []  # no rule watches these series: skip decoding the values
         batch = decode_or_skip(decode_batch, message.value, message.offset, "batch")
         if batch is None or batch.source == BatchSource.BACKFILL:
             return []  # undecodable, or history recomputed by a backfill

@@ -8,6 +8,7 @@ its own: a site rule on two pumps keeps two states and can fire twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from domain.alert_rules import rule_from_state
@@ -98,6 +99,10 @@ class RuleIndex:
             found += self.by_target.get(("site", device.state.site_id, slug), ())
         found += self.by_target.get(("org", binding.org_id, slug), ())
         return found
+
+    def watches_any(self, series_ids: Iterable[str]) -> bool:
+        """Whether some enabled rule evaluates one of these bindings or fields."""
+        return any(self.watching(series_id) for series_id in series_ids)
 
     def describe(self, series_id: str) -> Series | None:
         """Where a series comes from, for the alert's text; None if it is gone."""

@@ -9,20 +9,22 @@ import falcon.asgi
 
 from api.auth import Principal, principal_of
 from api.idempotency import IdempotencyCache
-from api.ingest_parse import Columns, validate
+from api.ingest_columns import Submission, Verdict, fast_request, judge
 from api.presence import Presence
-from api.request import body_of
-from api.validation import ValidationError
+from api.request import body_from, body_of, json_bytes_of
+from api.validation import Body, ValidationError
 from domain.clock import Clock, IdGenerator
 from domain.entity import Entity
 from domain.entity_state import EntityState
+from domain.isotime import to_micros
 from domain.keys import hardware_key
 from domain.states import Binding, Device
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
 from projections.measurements import MeasurementsProjection
 from projections.progress import ProjectionProgress
-from schemas.events import MeasurementBatch, encode_batch
+from schemas.batch_codec import BatchHeader
+from schemas.events import BatchSource
 from schemas.topics import MEASUREMENTS_TOPIC
 
 MODES = ("partial", "atomic")
@@ -61,23 +63,18 @@ class Ingest:
         mode = req.get_param("mode") or "partial"
         if mode not in MODES:
             raise ValidationError("mode", "must be partial or atomic")
-        body = await body_of(req)
-        hardware_id = body.string("hardware_id", required=True, max_len=128)
-        measurements = body.data.get("measurements")
-        if not isinstance(measurements, list) or not measurements:
-            raise ValidationError("measurements", "must be a non-empty array")
+        submitted = await submission_of(req)
         limit = self.max_measurements
-        if len(measurements) > limit:
+        if len(submitted.measurements) > limit:
             raise falcon.HTTPContentTooLarge(
                 description=f"at most {limit} measurements per request"
             )
-        assert hardware_id is not None  # noqa: S101 - required
-        device = self._device(who, hardware_id)
+        device = self._device(who, submitted.hardware_id)
         key = req.get_header("Idempotency-Key")
         (status, answer), replayed = await self.cache.run(
             who.credential_id,
             key,
-            lambda: self._accept(who, device, measurements, mode, key),
+            lambda: self._accept(who, device, submitted, mode, key),
         )
         if replayed:
             resp.set_header("Idempotent-Replayed", "true")
@@ -100,33 +97,38 @@ class Ingest:
         self,
         who: Principal,
         device: Entity[Device],
-        measurements: list[Any],
+        submitted: Submission,
         mode: str,
         key: str | None,
     ) -> tuple[str, dict[str, Any]]:
         now = self.clock()
         bindings = self.state.where(Binding, "device_id", device.entity_id)
         active = {b for b, e in bindings.items() if e.state.is_active}
-        cols = validate(measurements, active, now)
-        if cols.errors and (mode == "atomic" or not cols.accepted):
-            return falcon.HTTP_400, _refusal(cols, mode)
-        batch = MeasurementBatch(
+        verdict = judge(submitted, active, now)
+        if verdict.errors and (mode == "atomic" or not verdict.accepted):
+            return falcon.HTTP_400, _refusal(verdict, mode)
+        header = BatchHeader(
+            self.new_id(),
             who.org_id,
             device.entity_id,
             device.state.hardware_id,
-            cols.binding_ids,
-            cols.timestamps,
-            cols.kinds,
-            cols.numbers,
-            cols.texts,
-            cols.qualities,
-            received_at=now,
-            idempotency_key=key,
-            batch_id=self.new_id(),
+            to_micros(now),
+            key,
+            BatchSource.INGEST,
         )
-        delivered = await self.producer.send(
-            self.topic, encode_batch(batch), key=device.entity_id.encode()
-        )
+        await self._append(header.device_id, verdict.record(header))
+        self.presence.seen[device.entity_id] = now
+        return falcon.HTTP_202, {
+            "batch_id": header.batch_id,
+            "device_id": device.entity_id,
+            "accepted": verdict.accepted,
+            "rejected": len(verdict.errors),
+            "errors": verdict.errors,
+        }
+
+    async def _append(self, device_id: str, record: bytes) -> None:
+        """Produce the batch, keyed by device; wait until it is stored if asked."""
+        delivered = await self.producer.send(self.topic, record, key=device_id.encode())
         if self.progress is not None:
             await self.progress.wait_stored(
                 MeasurementsProjection.name,
@@ -134,17 +136,28 @@ class Ingest:
                 delivered.partition,
                 delivered.offset,
             )
-        self.presence.seen[device.entity_id] = now
-        return falcon.HTTP_202, {
-            "batch_id": batch.batch_id,
-            "device_id": device.entity_id,
-            "accepted": cols.accepted,
-            "rejected": len(cols.errors),
-            "errors": cols.errors,
-        }
 
 
-def _refusal(cols: Columns, mode: str) -> dict[str, Any]:
+async def submission_of(req: falcon.asgi.Request) -> Submission:
+    """The body's hardware id and measurements, decoded for the fast path when it
+    can take them (the checks and their errors are the same either way)."""
+    raw = await json_bytes_of(req)
+    fast = fast_request(raw)
+    if fast is not None:
+        body = Body(
+            {"hardware_id": fast.hardware_id, "measurements": fast.measurements}
+        )
+    else:
+        body = await body_of(req) if raw is None else body_from(req, raw)
+    hardware_id = body.string("hardware_id", required=True, max_len=128)
+    measurements = body.data.get("measurements")
+    if not isinstance(measurements, list) or not measurements:
+        raise ValidationError("measurements", "must be a non-empty array")
+    assert hardware_id is not None  # noqa: S101 - required
+    return Submission(hardware_id, measurements, raw if fast is not None else None)
+
+
+def _refusal(verdict: Verdict, mode: str) -> dict[str, Any]:
     reason = (
         "invalid measurements; nothing was stored"
         if mode == "atomic"
@@ -153,6 +166,6 @@ def _refusal(cols: Columns, mode: str) -> dict[str, Any]:
     return {
         "error": reason,
         "accepted": 0,
-        "rejected": len(cols.errors),
-        "errors": cols.errors,
+        "rejected": len(verdict.errors),
+        "errors": verdict.errors,
     }

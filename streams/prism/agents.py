@@ -31,6 +31,7 @@ from schemas.events import (
     NUMBER,
     BatchSource,
     MeasurementBatch,
+    batch_binding_ids,
     decode_batch,
     encode_derived,
 )
@@ -115,9 +116,13 @@ class PrismAgents:
             fields = self._fields()
             if not fields.by_input:
                 continue
-            batch = decode_or_skip(
-                decode_batch, event.message.value, event.message.offset, "batch"
+            message = event.message
+            ids = decode_or_skip(
+                batch_binding_ids, message.value, message.offset, "batch"
             )
+            if ids is None or not fields.reads_any(ids):
+                continue  # no field reads these bindings: skip decoding the values
+            batch = decode_or_skip(decode_batch, message.value, message.offset, "batch")
             if batch is None:
                 continue
             for field_id, points in _points_by_field(fields, batch).items():

@@ -96,6 +96,10 @@ class FieldIndex:
         for variable, binding_id in compiled.inputs.items():
             self.by_input.setdefault(binding_id, []).append((fid, variable))
 
+    def reads_any(self, binding_ids: Iterable[str]) -> bool:
+        """Whether some field takes one of these bindings as an input."""
+        return any(binding_id in self.by_input for binding_id in binding_ids)
+
     def _compile(self, entity: Entity[PrismField]) -> CompiledField | None:
         try:
             program = compile_field(self.state, entity)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pyarrow as pa
+
 from projections.sink import BatchingSink
 
 
@@ -55,3 +57,27 @@ def test_partitions_are_buffered_apart() -> None:
     sink.drop([0])
     assert sink.due(force=True) == [1]
     assert sink.buffered_rows == 2
+
+
+def test_arrow_blocks_are_buffered_and_written_as_one_chunk() -> None:
+    schema = pa.schema([("v", pa.int64())])
+    sink = BatchingSink(max_rows=4, max_age_s=1, clock=Clock())
+    sink.add(0, 1, pa.record_batch([pa.array([1, 2])], schema=schema))
+    sink.add(0, 2, None)
+    sink.add(0, 3, pa.record_batch([pa.array([], pa.int64())], schema=schema))
+    sink.add(0, 4, pa.record_batch([pa.array([3, 4])], schema=schema))
+    assert sink.due() == [0]
+    batch = sink.take(0)
+    assert batch is not None and (batch.first, batch.last, batch.rows) == (1, 4, 4)
+    table = batch.table(schema)
+    assert table.column("v").num_chunks == 1
+    assert table.column("v").to_pylist() == [1, 2, 3, 4]
+
+
+def test_python_columns_make_the_same_table() -> None:
+    schema = pa.schema([("v", pa.int64())])
+    sink = BatchingSink(max_rows=100, max_age_s=1, clock=Clock())
+    sink.add(0, 1, col(1, 2))
+    batch = sink.take(0)
+    assert batch is not None
+    assert batch.table(schema).equals(pa.Table.from_pydict(col(1, 2), schema=schema))
