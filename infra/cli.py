@@ -78,13 +78,15 @@ def _serve(settings: Settings) -> int:
 
 def cmd_dev(args: argparse.Namespace) -> int:
     """Start broker (unless external), the stream worker, and the API processes."""
+    from infra.topology import start_broker, start_stream_worker, stop_all
+
     settings = _apply_options(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    broker = _start_broker(settings)
+    broker = start_broker(settings)
     worker = None
     me = os.getpid()
     try:
-        worker = _start_stream_worker(Settings.from_env())
+        worker = start_stream_worker(Settings.from_env())
         if getattr(args, "demo", False):
             _start_demo(f"http://{settings.host}:{settings.port}")
         print(
@@ -97,46 +99,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
         # A gunicorn worker forked from this process exits through here too: only
         # the process that started the stream worker and the broker stops them.
         if os.getpid() == me:
-            _stop(worker, broker)
-
-
-def _stop(worker: Any, broker: Any) -> None:
-    if worker is not None:
-        worker.stop()
-        print("vigil: stream worker stopped", flush=True)
-    if broker is not None and broker.stop():
-        print("vigil: broker stopped", flush=True)
-
-
-def _start_broker(settings: Settings) -> Any:
-    """The embedded Tansu broker, unless VIGIL_KAFKA_BOOTSTRAP names a cluster."""
-    if settings.kafka_bootstrap:
-        return None
-    from infra.broker import TansuBroker
-
-    broker = TansuBroker(
-        settings.tansu_bin, log_file=settings.data_dir / "tansu.log"
-    ).start()
-    os.environ["VIGIL_KAFKA_BOOTSTRAP"] = broker.bootstrap
-    # The embedded broker keeps topics in memory: acknowledge a write only once
-    # ClickHouse has it, so a crash of any process loses nothing acknowledged.
-    os.environ.setdefault("VIGIL_ACK_AFTER", "projection")
-    print(f"vigil: embedded Tansu broker on {broker.bootstrap}", flush=True)
-    return broker
-
-
-def _start_stream_worker(settings: Settings) -> Any:
-    """With embedded chDB: the stream worker owns it, runs projectors and Faust,
-    and the API processes reach chDB through it (two processes, two cores)."""
-    if settings.clickhouse_url:
-        return None  # a ClickHouse server: the API process runs everything
-    from infra.topology import StreamWorker, api_environment
-
-    worker = StreamWorker(settings)
-    print("vigil: starting the stream worker (chDB, projectors, Faust)", flush=True)
-    worker.start()
-    os.environ.update(api_environment(settings))
-    return worker
+            stop_all(worker, broker)
 
 
 def _start_demo(base_url: str) -> None:

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from infra import InfraError
 from infra.broker import die_with_parent
@@ -112,3 +113,41 @@ class StreamWorker:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def stop_all(worker: StreamWorker | None, broker: Any) -> None:
+    """Stop the stream worker (projections flush), then the embedded broker."""
+    if worker is not None:
+        worker.stop()
+        print("vigil: stream worker stopped", flush=True)
+    if broker is not None and broker.stop():
+        print("vigil: broker stopped", flush=True)
+
+
+def start_broker(settings: Settings) -> Any:
+    """The embedded Tansu broker, unless VIGIL_KAFKA_BOOTSTRAP names a cluster."""
+    if settings.kafka_bootstrap:
+        return None
+    from infra.broker import TansuBroker
+
+    broker = TansuBroker(
+        settings.tansu_bin, log_file=settings.data_dir / "tansu.log"
+    ).start()
+    os.environ["VIGIL_KAFKA_BOOTSTRAP"] = broker.bootstrap
+    # The embedded broker keeps topics in memory: acknowledge a write only once
+    # ClickHouse has it, so a crash of any process loses nothing acknowledged.
+    os.environ.setdefault("VIGIL_ACK_AFTER", "projection")
+    print(f"vigil: embedded Tansu broker on {broker.bootstrap}", flush=True)
+    return broker
+
+
+def start_stream_worker(settings: Settings) -> StreamWorker | None:
+    """With embedded chDB: the stream worker owns it, runs projectors and Faust,
+    and the API processes reach chDB through it (two processes, two cores)."""
+    if settings.clickhouse_url:
+        return None  # a ClickHouse server: the API process runs everything
+    worker = StreamWorker(settings)
+    print("vigil: starting the stream worker (chDB, projectors, Faust)", flush=True)
+    worker.start()
+    os.environ.update(api_environment(settings))
+    return worker
