@@ -192,13 +192,19 @@ def run(
 def report(tally: Tally, kills: int, ack_after: str) -> list[str]:
     per_kill = ", ".join(f"{n:,}" for n in tally.acked_per_kill)
     verdict = "PASS" if not tally.lost and not tally.duplicated else "FAIL"
+    excess = (
+        " (the excess: requests in flight at a kill, stored without their answer "
+        "reaching the client)"
+        if tally.stored > tally.acked
+        else ""
+    )
     return [
         f"`vigil dev` (VIGIL_ACK_AFTER={ack_after}), {THREADS} threads posting "
         f"batches of {PER_REQUEST}, SIGKILL of the whole process group (API, "
         f"projectors, Faust, chDB, Tansu) at a random 0.5-2.5 s into each round, "
         f"then a restart; {kills} kills in {tally.seconds:.0f} s",
         f"Acknowledged per kill round: {per_kill}",
-        f"Acknowledged in all: {tally.acked:,}; rows stored: {tally.stored:,}",
+        f"Acknowledged in all: {tally.acked:,}; rows stored: {tally.stored:,}{excess}",
         f"Acknowledged but lost: {tally.lost:,}; stored twice: {tally.duplicated:,}"
         f" -> {verdict}",
     ]
