@@ -27,11 +27,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import resource
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,11 +44,11 @@ import falcon.testing  # noqa: E402
 import httpx  # noqa: E402
 import orjson  # noqa: E402
 
+from bench.devserver import DevServer  # noqa: E402
 from bench.results import peak_rss_mib, percentile, record  # noqa: E402
-from infra.broker import TansuBroker, free_port  # noqa: E402
+from infra.broker import TansuBroker  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 
-VIGIL = str(Path(sys.executable).with_name("vigil"))
 SLUG = "vibration.acceleration.rms"
 TARGET_P99_S = 0.250
 EVENT_TIMEOUT_S = 5.0
@@ -69,92 +66,6 @@ DEV_ENV = {
 def ms(values: list[float], *qs: int) -> str:
     qs = qs or (50, 99)
     return ", ".join(f"p{q} {percentile(values, q) * 1000:.1f} ms" for q in qs)
-
-
-# -- vigil dev as a subprocess ---------------------------------------------------
-
-
-class DevServer:
-    """``vigil dev`` in a subprocess, its output in a log file."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = root / "vigil-dev.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout_s: float = 120.0) -> float:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-        env.update(DEV_ENV)
-        data = self.root / "data"
-        data.mkdir()
-        log = self.log_path.open("ab")  # a file: a pipe nobody reads blocks the server
-        t = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [VIGIL, "dev", "--port", str(self.port), "--data-dir", str(data)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"vigil dev exited:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=5).status_code == 200:
-                    return time.perf_counter() - t
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"vigil dev did not become ready:\n{self.log()}")
-
-    def stop(self) -> int | None:
-        if self.proc is None or self.proc.poll() is not None:
-            return None if self.proc is None else self.proc.returncode
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            return self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-    def rss_mib(self) -> float:
-        """Resident memory of the process and all its descendants."""
-        assert self.proc is not None
-        return sum(_vm_rss_kib(p) for p in _tree(self.proc.pid)) / 1024
-
-
-def _tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, ()))
-    return out
-
-
-def _vm_rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 # -- SSE clients -----------------------------------------------------------------
@@ -450,7 +361,7 @@ async def dev_part(
     _raise_fd_limit(n_clients * 2 + 1024)
     lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        server = DevServer(Path(tmp))
+        server = DevServer(Path(tmp) / "data", DEV_ENV)
         print("starting vigil dev ...", flush=True)
         up = server.start()
         print(f"  ready in {up:.1f} s", flush=True)

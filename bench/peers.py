@@ -1,10 +1,16 @@
-"""Peers for the telemetry benchmark: InfluxDB 1.6 and VictoriaMetrics (Debian
+"""Peers for the telemetry benchmarks: InfluxDB 1.6 and VictoriaMetrics (Debian
 packages ``influxdb`` and ``victoria-metrics``), fed the same generated series and
-asked the same downsampling query (mean per bucket, 500 buckets over 30 days)."""
+asked the same downsampling query (mean per bucket, 500 buckets over 30 days).
+
+Line protocol puts each point in measurement ``m``, tag ``binding``, field ``value``
+(``m_value`` in VictoriaMetrics). ``bench_ingest_http`` also asks each peer whether
+points are visible yet: how many series have a point at one timestamp, how many
+points lie in a range, and the latest value of a probe series."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import shutil
 import subprocess
 import tempfile
@@ -56,6 +62,11 @@ def wait_http(url: str, timeout_s: float = 30) -> None:
     raise TimeoutError(url)
 
 
+def _count(found: float) -> int:
+    """A count answered as a float; NaN (no result) is 0."""
+    return 0 if math.isnan(found) else int(found)
+
+
 class Peer:
     name = ""
 
@@ -70,7 +81,24 @@ class Peer:
             self.proc.terminate()
             self.proc.wait(20)
 
+    @property
+    def write_url(self) -> str:
+        """Where line protocol is posted."""
+        raise NotImplementedError
+
     def write(self, client: httpx.Client, body: str) -> None:
+        client.post(self.write_url, content=body).raise_for_status()
+
+    def series_at(self, client: httpx.Client, ts_us: int) -> int:
+        """How many series have a point at ``ts_us``, as a query sees them now."""
+        raise NotImplementedError
+
+    def points_between(self, client: httpx.Client, start_us: int, end_us: int) -> int:
+        """How many points lie in [start_us, end_us]."""
+        raise NotImplementedError
+
+    def probe_value(self, client: httpx.Client, series: str, ts_us: int) -> float:
+        """The value of ``series`` at ``ts_us`` as a query sees it now (NaN: none)."""
         raise NotImplementedError
 
     def query(
@@ -105,9 +133,34 @@ class Influx(Peer):
         wait_http(f"{self.base}/ping")
         httpx.post(f"{self.base}/query", params={"q": "CREATE DATABASE bench"})
 
-    def write(self, client: httpx.Client, body: str) -> None:
-        r = client.post(f"{self.base}/write", params={"db": "bench"}, content=body)
+    @property
+    def write_url(self) -> str:
+        return f"{self.base}/write?db=bench"
+
+    def _select(self, client: httpx.Client, q: str) -> float:
+        r = client.get(f"{self.base}/query", params={"db": "bench", "q": q})
         r.raise_for_status()
+        series = r.json()["results"][0].get("series")
+        value = series[0]["values"][0][1] if series else None
+        return math.nan if value is None else float(value)
+
+    def series_at(self, client: httpx.Client, ts_us: int) -> int:
+        q = f"SELECT count(value) FROM m WHERE time >= {ts_us}u AND time <= {ts_us}u"
+        return _count(self._select(client, q))
+
+    def points_between(self, client: httpx.Client, start_us: int, end_us: int) -> int:
+        q = (
+            f"SELECT count(value) FROM m "
+            f"WHERE time >= {start_us}u AND time <= {end_us}u"
+        )
+        return _count(self._select(client, q))
+
+    def probe_value(self, client: httpx.Client, series: str, ts_us: int) -> float:
+        q = (
+            f"SELECT max(value) FROM m WHERE binding = '{series}' AND "
+            f"time >= {ts_us}u AND time <= {ts_us}u"
+        )
+        return self._select(client, q)
 
     def query(
         self,
@@ -145,8 +198,34 @@ class Victoria(Peer):
         )
         wait_http(f"{self.base}/health")
 
-    def write(self, client: httpx.Client, body: str) -> None:
-        client.post(f"{self.base}/write", content=body).raise_for_status()
+    @property
+    def write_url(self) -> str:
+        return f"{self.base}/write"
+
+    def _instant(self, client: httpx.Client, query: str, ts_us: int) -> float:
+        # nocache=1: without it VictoriaMetrics moves a time within
+        # -search.latencyOffset (30 s) of now back by that offset.
+        r = client.get(
+            f"{self.base}/api/v1/query",
+            params={"query": query, "time": ts_us / 1e6, "nocache": 1},
+        )
+        r.raise_for_status()
+        result = r.json()["data"]["result"]
+        return float(result[0]["value"][1]) if result else math.nan
+
+    def series_at(self, client: httpx.Client, ts_us: int) -> int:
+        # The default 5-minute lookbehind holds only the point at ts_us when the
+        # series' points are further apart than that (as bench_ingest_http's are).
+        return _count(self._instant(client, "count(m_value)", ts_us))
+
+    def points_between(self, client: httpx.Client, start_us: int, end_us: int) -> int:
+        window = (end_us - start_us) // 1_000_000 + 1
+        query = f"sum(count_over_time(m_value[{window}s]))"
+        return _count(self._instant(client, query, end_us))
+
+    def probe_value(self, client: httpx.Client, series: str, ts_us: int) -> float:
+        query = f'max_over_time(m_value{{binding="{series}"}}[1s])'
+        return self._instant(client, query, ts_us + 1)
 
     def flush(self, client: httpx.Client) -> None:
         client.get(f"{self.base}/internal/force_flush")
@@ -191,9 +270,10 @@ def _ingest(peer: Peer, ids: list[str], points: int, start: float) -> float:
         return sent / (time.perf_counter() - t0)
 
 
-def _query_times(
+def query_times(
     peer: Peer, ids: list[str], start: float, end: float, bucket_s: int
 ) -> list[float]:
+    """Latency of the downsampling query over ``ids``, 10 times after a warm-up."""
     with httpx.Client(timeout=60) as client:
         peer.query(client, ids, start, end, bucket_s)  # warm up
         times = []
@@ -238,7 +318,7 @@ async def compare(
                 )
                 for n in (1, 10):
                     times = await asyncio.to_thread(
-                        _query_times, peer, ids[:n], start, end, bucket_s
+                        query_times, peer, ids[:n], start, end, bucket_s
                     )
                     peer_p50 = percentile(times, 50)
                     vigil_p50 = percentile(vigil_q[n], 50)
