@@ -133,17 +133,21 @@ def tree(root: int) -> list[int]:
 
 def process_name(pid: int, root: int) -> str:
     """What a process of the ``vigil dev`` tree is: the gunicorn master (``vigil
-    dev`` itself), its worker (API, projectors, Faust, chDB) or the broker."""
+    dev`` itself), an API worker, the stream worker (chDB, projectors, Faust) or
+    the broker."""
     if pid == root:
         return "vigil dev (gunicorn master)"
     try:
-        exe = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return f"pid {pid}"
+    exe = args[0].decode()
     if "tansu" in exe:
         return "tansu (broker)"
+    if b"worker" in args and b"infra.cli" in args:
+        return f"stream worker {pid} (chDB, projectors, Faust)"
     if "python" in exe or exe.endswith("vigil"):
-        return "gunicorn worker (API, projectors, Faust, chDB)"
+        return f"API worker {pid} (gunicorn)"
     return Path(exe).name
 
 
