@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -33,25 +34,26 @@ def serialize_error(
     resp.content_type = falcon.MEDIA_JSON
 
 
-async def on_not_found(
+# Each refusal of the domain and the HTTP error it is answered with (the message
+# is the domain's): missing or in another org (the same answer), a credential or
+# password not accepted, a write the log rejected (taken key, stale version).
+REFUSALS: dict[type[Exception], Callable[[str], falcon.HTTPError]] = {
+    NotFound: lambda text: falcon.HTTPNotFound(description=text),
+    Unauthorized: lambda text: falcon.HTTPUnauthorized(
+        description=text, challenges=["Bearer"]
+    ),
+    Conflict: lambda text: falcon.HTTPConflict(description=text),
+}
+
+
+async def on_refusal(
     req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
 ) -> None:
-    """Missing, or in another org (the same answer): 404."""
-    raise falcon.HTTPNotFound(description=str(ex)) from ex
-
-
-async def on_unauthorized(
-    req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
-) -> None:
-    """A credential or password not accepted: 401 with a Bearer challenge."""
-    raise falcon.HTTPUnauthorized(description=str(ex), challenges=["Bearer"]) from ex
-
-
-async def on_conflict(
-    req: falcon.asgi.Request, resp: falcon.asgi.Response, ex: Exception, params: Any
-) -> None:
-    """A write the log rejected (taken key, stale version): 409."""
-    raise falcon.HTTPConflict(description=str(ex)) from ex
+    """A domain refusal: its HTTP error from :data:`REFUSALS`."""
+    for kind, answer in REFUSALS.items():
+        if isinstance(ex, kind):
+            raise answer(str(ex)) from ex
+    raise ex
 
 
 async def on_unavailable(
@@ -93,9 +95,8 @@ def install(app: falcon.asgi.App[Any, Any]) -> None:
     """Register the serializer and the handlers, most general first."""
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, on_unexpected)
-    app.add_error_handler(NotFound, on_not_found)
-    app.add_error_handler(Unauthorized, on_unauthorized)
-    app.add_error_handler(Conflict, on_conflict)
+    for refusal in REFUSALS:
+        app.add_error_handler(refusal, on_refusal)
     app.add_error_handler(BrokerUnavailable, on_unavailable)
     app.add_error_handler(WriteNotVisible, on_unavailable)
     app.add_error_handler(NotDurableYet, on_unavailable)

@@ -197,11 +197,12 @@ def encode_batch(batch: MeasurementBatch, topic: str = MEASUREMENTS_TOPIC) -> by
     """Serialize a batch for ``vigil.measurements.v1`` (or Prism's derived topic)."""
     # A naive received_at: fastavro reads it as local time, so it writes it.
     if batch.received_at.tzinfo is None or len(batch) < MIN_POINTS_TO_ENCODE:
-        return codec.encode(latest_for(topic), _record(batch))
+        return codec.encode(latest_for(topic), batch_record(batch))
     return encode_columns(batch.header(), batch.points(), topic)
 
 
-def _record(batch: MeasurementBatch) -> dict[str, object]:
+def batch_record(batch: MeasurementBatch) -> dict[str, object]:
+    """The batch as the plain Avro record fastavro writes (the reference layout)."""
     return {
         "batch_id": batch.batch_id,
         "org_id": batch.org_id,

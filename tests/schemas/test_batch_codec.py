@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 import pytest
@@ -24,6 +23,7 @@ from schemas.events import (
     BatchSource,
     MeasurementBatch,
     batch_binding_ids,
+    batch_record,
     decode_batch,
     decode_columns,
     encode_batch,
@@ -36,27 +36,8 @@ LONGS = [0, -1, 1, 2**63 - 1, -(2**63), 1_776_070_800_000_000, -86_400_000_000]
 TEXTS = ["", "", "OPEN", "Grüße", "日本語", '{"x":1}', "😀" * 30, "x" * 4096]
 
 
-def record_of(batch: MeasurementBatch) -> dict[str, Any]:
-    """The batch as a plain fastavro record, the way it was written before."""
-    return {
-        "batch_id": batch.batch_id,
-        "org_id": batch.org_id,
-        "device_id": batch.device_id,
-        "hardware_id": batch.hardware_id,
-        "received_at": batch.received_at,
-        "idempotency_key": batch.idempotency_key,
-        "binding_ids": batch.binding_ids,
-        "timestamps": batch.timestamps,
-        "kinds": batch.kinds,
-        "numbers": batch.numbers,
-        "texts": batch.texts,
-        "qualities": batch.qualities,
-        "source": str(batch.source),
-    }
-
-
 def fastavro_bytes(batch: MeasurementBatch, topic: str = MEASUREMENTS_TOPIC) -> bytes:
-    return codec.encode(latest_for(topic), record_of(batch))
+    return codec.encode(latest_for(topic), batch_record(batch))
 
 
 def columnar_bytes(batch: MeasurementBatch, topic: str = MEASUREMENTS_TOPIC) -> bytes:
@@ -147,7 +128,7 @@ def test_naive_received_at_is_written_as_fastavro_reads_it() -> None:
 
 def test_v1_batches_still_decode_through_the_upcaster() -> None:
     batch = random_batch(random.Random(5), 20, one_id=True)
-    record = record_of(batch)
+    record = batch_record(batch)
     del record["source"]
     data = codec.encode(by_version(MEASUREMENTS_TOPIC, 1), record)
     decoded = decode_batch(data)

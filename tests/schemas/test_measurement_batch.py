@@ -15,6 +15,7 @@ from schemas.catalogue import CATALOGUE, by_id, by_version, latest_for
 from schemas.events import (
     BatchSource,
     MeasurementBatch,
+    batch_record,
     decode_batch,
     encode_batch,
     encode_derived,
@@ -44,20 +45,7 @@ def _batch(**changes: Any) -> MeasurementBatch:
 
 def _v1_bytes(schema_id: int, batch: MeasurementBatch) -> bytes:
     """The batch as a v1 writer put it on the wire (no ``source``)."""
-    record = {
-        "batch_id": batch.batch_id,
-        "org_id": batch.org_id,
-        "device_id": batch.device_id,
-        "hardware_id": batch.hardware_id,
-        "received_at": batch.received_at,
-        "idempotency_key": batch.idempotency_key,
-        "binding_ids": batch.binding_ids,
-        "timestamps": batch.timestamps,
-        "kinds": batch.kinds,
-        "numbers": batch.numbers,
-        "texts": batch.texts,
-        "qualities": batch.qualities,
-    }
+    record = {k: v for k, v in batch_record(batch).items() if k != "source"}
     return codec.encode(by_id(schema_id), record)
 
 
