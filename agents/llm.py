@@ -1,0 +1,183 @@
+"""Call language models through litellm: the one gateway, offline model included."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# Before litellm is imported: use the bundled cost map instead of downloading one.
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+
+import litellm  # noqa: E402
+import openai  # noqa: E402
+from litellm.exceptions import ModelNotMappedError  # noqa: E402
+
+from agents.offline import OfflineModel  # noqa: E402
+
+PROVIDER = "vigil"
+OFFLINE_MODEL = f"{PROVIDER}/offline"
+
+
+class LLMError(Exception):
+    """A model call failed."""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool the model asked for; `raw_arguments` keeps text that was not JSON."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    raw_arguments: str | None = None
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One model answer: text, tool calls, usage and its cost."""
+
+    content: str
+    tool_calls: list[ToolCall]
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    model: str
+
+
+def resolve_model(model: str, fallback: str) -> str:
+    """Return `model` when its provider has credentials configured, else `fallback`."""
+    if model.startswith(f"{PROVIDER}/"):
+        return model
+    try:
+        litellm.get_llm_provider(model=model)
+    except (openai.OpenAIError, ValueError):
+        return fallback  # litellm cannot map it to a provider
+    found = litellm.validate_environment(model=model)
+    return model if found["keys_in_environment"] else fallback
+
+
+def register_prices(prices: dict[str, tuple[float, float]]) -> None:
+    """Register per-token (input, output) USD prices for model strings."""
+    litellm.register_model(
+        {model: _price_row(model, *io) for model, io in prices.items()}
+    )
+
+
+def _price_row(model: str, input_usd: float, output_usd: float) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "input_cost_per_token": input_usd,
+        "output_cost_per_token": output_usd,
+        # Stated so litellm does not warn that cache prices default to zero.
+        "cache_read_input_token_cost": input_usd,
+        "cache_creation_input_token_cost": input_usd,
+        "mode": "chat",
+    }
+    provider = _provider(model)
+    return row | {"litellm_provider": provider} if provider else row
+
+
+def _provider(model: str) -> str | None:
+    if "/" in model:
+        return model.split("/", 1)[0]
+    try:
+        return str(litellm.get_llm_provider(model=model)[1])
+    except (openai.OpenAIError, ValueError):
+        return None
+
+
+async def complete(
+    model: str,
+    messages: Sequence[dict[str, Any]],
+    tools: Sequence[dict[str, Any]],
+    max_tokens: int,
+    timeout_s: float,
+) -> Completion:
+    """Ask the model once, offering OpenAI-style tools."""
+    response = await _acompletion(
+        model=model,
+        messages=list(messages),
+        tools=list(tools) or None,
+        max_tokens=max_tokens,
+        timeout=timeout_s,
+    )
+    message = response.choices[0].message
+    usage = getattr(response, "usage", None)
+    return Completion(
+        content=message.content or "",
+        tool_calls=[_tool_call(call) for call in message.tool_calls or []],
+        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        cost_usd=_cost(response),
+        model=model,
+    )
+
+
+async def stream(
+    model: str, messages: Sequence[dict[str, Any]], max_tokens: int, timeout_s: float
+) -> AsyncIterator[str]:
+    """Yield the model's answer text as it is produced."""
+    chunks = await _acompletion(
+        model=model,
+        messages=list(messages),
+        max_tokens=max_tokens,
+        timeout=timeout_s,
+        stream=True,
+    )
+    try:
+        async for chunk in chunks:
+            text = chunk.choices[0].delta.content if chunk.choices else None
+            if text:
+                yield text
+    except openai.OpenAIError as ex:
+        raise LLMError(f"{model}: {ex}") from ex
+
+
+async def _acompletion(**request: Any) -> Any:
+    try:
+        return await litellm.acompletion(**request)
+    except openai.APITimeoutError as ex:
+        raise TimeoutError(f"{request['model']}: {ex}") from ex
+    except openai.OpenAIError as ex:
+        raise LLMError(f"{request['model']}: {ex}") from ex
+
+
+def _tool_call(call: Any) -> ToolCall:
+    raw = call.function.arguments or ""
+    try:
+        arguments = json.loads(raw) if raw.strip() else {}
+    except json.JSONDecodeError:
+        arguments = None
+    if not isinstance(arguments, dict):
+        return ToolCall(call.id, call.function.name, {}, raw)
+    return ToolCall(call.id, call.function.name, arguments)
+
+
+def _cost(response: Any) -> float:
+    try:
+        return float(litellm.completion_cost(completion_response=response))
+    except (ModelNotMappedError, ValueError):
+        return 0.0  # no price is known for this model
+
+
+def _install_offline_provider() -> None:
+    others = [i for i in litellm.custom_provider_map if i["provider"] != PROVIDER]
+    offline = {"provider": PROVIDER, "custom_handler": OfflineModel()}
+    litellm.custom_provider_map = [*others, offline]  # type: ignore[list-item]
+
+
+def _quiet_litellm() -> None:
+    # litellm's pydantic models warn about ReadOnly TypedDict items on first use.
+    warnings.filterwarnings("ignore", r".*`ReadOnly` qualifier", UserWarning)
+    litellm.suppress_debug_info = True
+    litellm.turn_off_message_logging = True
+    if hasattr(litellm, "telemetry"):
+        setattr(litellm, "telemetry", False)  # noqa: B010 - absent in recent releases
+
+
+_quiet_litellm()
+_install_offline_provider()
+register_prices({OFFLINE_MODEL: (0.0, 0.0)})
