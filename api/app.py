@@ -24,9 +24,15 @@ from api.metrics import Metrics
 from api.openapi.core_paths import API_PATHS
 from api.openapi.document import HEALTH_PATHS, OpenApi, build_document
 from api.openapi.stream_paths import STREAM_PATHS
+from api.openapi.watcher_paths import (
+    MEMORY_PATHS,
+    THREAD_PATHS,
+    TOOL_PATHS,
+    WATCHER_PATHS,
+)
 from api.presence import Presence
 from api.rate_limit import RateLimiter
-from api.routes import Parts, add_routes
+from api.routes import Parts, SlashAliases, add_routes
 from api.usage import KeyUsage
 from domain.clock import Clock, IdGenerator, utc_now
 from domain.clock import new_id as domain_new_id
@@ -133,6 +139,10 @@ def build_parts(
         ),
         clock=clock,
         progress=platform.progress,
+        runtime=platform.runtime,
+        facts=platform.facts,
+        mailroom=platform.mailroom,
+        policy=platform.runtime.box.policy,
     )
 
 
@@ -155,7 +165,13 @@ def create_app(
         RateLimiter(settings.auth_rate_limit_per_s, settings.auth_rate_limit_burst),
         RateLimiter(settings.ingest_rate_limit_per_s, settings.ingest_rate_limit_burst),
     )
-    middleware: list[Any] = [Lifespan(platform, parts), metrics, RequireJson(), auth]
+    middleware: list[Any] = [
+        Lifespan(platform, parts),
+        metrics,
+        SlashAliases(),
+        RequireJson(),
+        auth,
+    ]
     app: falcon.asgi.App[Any, Any] = falcon.asgi.App(middleware=middleware)
     handler = _json_handler()
     app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
@@ -166,7 +182,19 @@ def create_app(
     app.add_route("/metrics", metrics)
     app.add_route(
         "/api/openapi.json",
-        OpenApi(build_document([HEALTH_PATHS, API_PATHS, STREAM_PATHS])),
+        OpenApi(
+            build_document(
+                [
+                    HEALTH_PATHS,
+                    API_PATHS,
+                    STREAM_PATHS,
+                    WATCHER_PATHS,
+                    THREAD_PATHS,
+                    MEMORY_PATHS,
+                    TOOL_PATHS,
+                ]
+            )
+        ),
     )
     add_routes(app, parts)
     return VigilApp(app, platform, parts)

@@ -80,6 +80,10 @@ async def _reply_413(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# Paths that take a raw body (a forwarded mail), not JSON.
+RAW_BODY_PREFIXES = ("/api/inbound/",)
+
+
 class RequireJson:
     """Falcon middleware: a request with a body must say it is JSON (else 415)."""
 
@@ -87,6 +91,8 @@ class RequireJson:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         if req.method not in BODY_METHODS or req.content_length == 0:
+            return
+        if req.path.startswith(RAW_BODY_PREFIXES):
             return
         media = (req.content_type or "").split(";")[0].strip().lower()
         if not media and not _has_body(req):

@@ -7,6 +7,9 @@ from typing import Any
 
 import falcon.asgi
 
+from agents.mailroom import Mailroom
+from agents.outbound import OutboundPolicy
+from agents.watcher_runtime import WatcherRuntime
 from api.alert_hub import AlertHub
 from api.credentials import Tokens
 from api.entities import EntityAccess
@@ -19,17 +22,24 @@ from api.resources import (
     catalog,
     devices,
     explorer,
+    inbound,
     ingest,
     keys,
     prism,
     schema_registry,
     sites,
+    watcher_data,
+    watcher_memory,
+    watcher_tools,
+    watcher_usage,
+    watchers,
 )
 from api.usage import KeyUsage
 from domain.clock import Clock
 from infra.clickhouse import AsyncStore
 from infra.kafka import AsyncProducer
 from infra.settings import Settings
+from projections.fact_log import FactLog
 from projections.progress import ProjectionProgress
 from streams.prism.backfill import BackfillJobs
 
@@ -49,6 +59,10 @@ class Parts:
     jobs: BackfillJobs
     clock: Clock
     progress: ProjectionProgress | None
+    runtime: WatcherRuntime
+    facts: FactLog
+    mailroom: Mailroom
+    policy: OutboundPolicy
 
 
 Table = list[tuple[str, object]]
@@ -144,6 +158,48 @@ def _prism(p: Parts) -> Table:
     ]
 
 
+def _watchers(p: Parts) -> Table:
+    w = "/api/watchers/{watcher_id}"
+    data = watcher_data.WatcherData(p.entities, p.store, p.facts)
+    thread = f"{w}/threads/{{thread_id}}"
+    return [
+        ("/api/watchers", watchers.Watchers(p.entities, p.settings)),
+        (w, watchers.Watcher(p.entities, p.settings)),
+        (f"{w}/invoke", watchers.Invoke(p.entities, p.runtime)),
+        (f"{w}/digest", watchers.Digest(p.entities, p.runtime)),
+        (f"{w}/threads", watcher_data.Threads(data)),
+        (thread, watcher_data.Thread(data)),
+        (f"{thread}/close", watcher_data.CloseThread(data)),
+        (f"{w}/memory", watcher_memory.Memories(data)),
+        (f"{w}/memory/{{memory_id}}", watcher_memory.Memory(data)),
+        (f"{w}/actions", watcher_data.Actions(data)),
+        (f"{w}/tools", watcher_tools.Tools(p.entities)),
+        (f"{w}/tools/{{tool_id}}", watcher_tools.Tool(p.entities)),
+        (f"{w}/tools/{{tool_id}}/test", watcher_tools.ToolTest(p.entities, p.policy)),
+        (f"{w}/channels", watcher_tools.Channels(p.entities)),
+        (f"{w}/channels/{{channel_id}}", watcher_tools.Channel(p.entities)),
+        ("/api/usage", watcher_usage.Usage(p.entities, p.store)),
+        (
+            "/api/inbound/{ingest_token}",
+            inbound.Inbound(p.mailroom, p.settings.mail_max_bytes),
+        ),
+    ]
+
+
+class SlashAliases:
+    """Falcon middleware: the watchers reference (``/api/…``, not ``/api/v1/…``)
+    writes paths without a trailing slash; a client that adds one reaches the
+    same resource."""
+
+    async def process_request(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        path = req.path
+        if len(path) > 5 and path.endswith("/") and not path.startswith("/api/v1/"):
+            if path.startswith("/api/"):
+                req.path = path.rstrip("/")
+
+
 def add_routes(app: falcon.asgi.App[Any, Any], parts: Parts) -> None:
     """Mount every resource."""
     table = [
@@ -152,6 +208,7 @@ def add_routes(app: falcon.asgi.App[Any, Any], parts: Parts) -> None:
         *_telemetry(parts),
         *_alerts(parts),
         *_prism(parts),
+        *_watchers(parts),
         *schema_registry.routes(parts.settings),
     ]
     for path, resource in table:

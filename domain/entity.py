@@ -31,6 +31,9 @@ class EntityType(StrEnum):
     BINDING = "binding"
     ALERT_RULE = "alert_rule"
     PRISM_FIELD = "prism_field"
+    WATCHER = "watcher"
+    CUSTOM_TOOL = "custom_tool"
+    CHANNEL = "channel"
 
 
 class EntityStateBase(msgspec.Struct, frozen=True, kw_only=True):

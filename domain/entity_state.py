@@ -35,6 +35,8 @@ INDEXED_FIELDS: dict[EntityType, tuple[str, ...]] = {
     EntityType.BINDING: ("device_id",),
     EntityType.DEVICE: ("site_id",),
     EntityType.API_KEY: ("user_id",),
+    EntityType.CUSTOM_TOOL: ("watcher_id",),
+    EntityType.CHANNEL: ("watcher_id",),
 }
 
 

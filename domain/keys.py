@@ -26,3 +26,13 @@ def api_key_hash_key(digest: str) -> str:
 def gateway_token_hash_key(digest: str) -> str:
     """The SHA-256 of a gateway token."""
     return f"gateway_token.hash:{digest}"
+
+
+def ingest_token_key(token: str) -> str:
+    """A watcher's inbox token."""
+    return f"watcher.ingest_token:{token}"
+
+
+def custom_tool_name_key(watcher_id: str, name: str) -> str:
+    """A custom tool's name within its watcher."""
+    return f"custom_tool.name:{watcher_id}:{name}"

@@ -136,6 +136,62 @@ class PrismField(EntityStateBase, frozen=True, kw_only=True):
     updated_at: str | None = None
 
 
+class Subscriptions(msgspec.Struct, frozen=True, kw_only=True):
+    """Platform alerts a watcher hears: any listed site, device or rule, at one of
+    the listed severities (empty lists: none of that kind)."""
+
+    site_ids: tuple[str, ...] = ()
+    device_ids: tuple[str, ...] = ()
+    rule_ids: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ("critical", "warning", "info")
+
+
+class Watcher(EntityStateBase, frozen=True, kw_only=True):
+    """An LLM agent on an email inbox and on the platform's alert streams."""
+
+    entity_type: ClassVar[EntityType] = EntityType.WATCHER
+    name: str
+    system_prompt: str
+    tools: tuple[str, ...] = ("send_alert",)
+    silence_hours: float = 48.0
+    tick_interval: float = 60.0
+    model: str = "gpt-4.1-mini"
+    template_id: str | None = None
+    status: str = "active"
+    reactivity: float = 3.0
+    memory_sensitivity: float = 3.0
+    slug: str
+    ingest_token: str
+    signing_secret: str
+    subscriptions: Subscriptions = Subscriptions()
+    updated_at: str | None = None
+
+
+class CustomTool(EntityStateBase, frozen=True, kw_only=True):
+    """A webhook-backed tool a watcher's agent can call."""
+
+    entity_type: ClassVar[EntityType] = EntityType.CUSTOM_TOOL
+    watcher_id: str
+    name: str
+    description: str
+    webhook_url: str
+    headers: dict[str, str] = {}
+    parameter_schema: dict[str, Any] = {}
+    enabled: bool = True
+    updated_at: str | None = None
+
+
+class Channel(EntityStateBase, frozen=True, kw_only=True):
+    """Where a watcher's alerts are delivered: an email address or a webhook."""
+
+    entity_type: ClassVar[EntityType] = EntityType.CHANNEL
+    watcher_id: str
+    type: str
+    destination: str
+    enabled: bool = True
+    updated_at: str | None = None
+
+
 STATE_TYPES: dict[EntityType, type[EntityStateBase]] = {
     cls.entity_type: cls
     for cls in (
@@ -149,6 +205,9 @@ STATE_TYPES: dict[EntityType, type[EntityStateBase]] = {
         Binding,
         AlertRule,
         PrismField,
+        Watcher,
+        CustomTool,
+        Channel,
     )
 }
 

@@ -104,6 +104,49 @@ class Settings:
     sse_replay_events: int = _doc(
         10_000, "Recent alert events kept in memory for Last-Event-ID replay."
     )
+    # Watchers: inbox, agents, outgoing calls.
+    inbox_enabled: bool = _doc(
+        True, "Run the SMTP inbox in this process (vigil dev: in the stream worker)."
+    )
+    smtp_host: str = _doc("127.0.0.1", "Address the SMTP inbox listens on.")
+    smtp_port: int = _doc(2525, "Port of the SMTP inbox (0: any free port).")
+    mail_domain: str = _doc("vigil.run", "Domain of the watchers' ingestion addresses.")
+    mail_max_bytes: int = _doc(
+        10 * 1024 * 1024, "Largest accepted mail (SMTP answers 552 above it)."
+    )
+    smtp_relay: str = _doc(
+        "",
+        "Where email channels send: smtp://user:pass@host:port (smtps://, "
+        "smtp+starttls://); empty: the local outbox file.",
+    )
+    outbox_path: Path = _doc(
+        Path(""),
+        "mbox file of outgoing mail with no relay (default: data/outbox.mbox).",
+    )
+    llm_model: str = _doc(
+        "gpt-4.1-mini", "Model of new watchers: any litellm model string."
+    )
+    llm_fallback: str = _doc(
+        "vigil/offline",
+        "Model that runs when the chosen one's provider has no credentials.",
+    )
+    llm_prices: str = _doc(
+        "",
+        "Custom per-token prices: model=input_usd/output_usd,… (e.g. "
+        "ollama/llama3=0.0000001/0.0000002).",
+    )
+    agent_max_steps: int = _doc(6, "Most model calls in one agent invocation.")
+    agent_max_tokens: int = _doc(16_000, "Most tokens one invocation may use.")
+    agent_timeout_s: float = _doc(60.0, "Longest one agent invocation may run.")
+    watcher_clock_s: float = _doc(
+        30.0, "How often silence and scheduled ticks are checked."
+    )
+    webhook_allow_hosts: str = _doc(
+        "",
+        "Comma-separated hosts or CIDRs webhooks may reach although private "
+        "(on-premise); everything else private is refused.",
+    )
+    webhook_timeout_s: float = _doc(10.0, "Timeout of one outgoing webhook call.")
 
     @classmethod
     def from_env(
@@ -127,6 +170,15 @@ class Settings:
     def ack_after_projection(self) -> bool:
         """Whether a write waits until its projection stored it."""
         return self.ack_after == "projection"
+
+    @property
+    def outbox(self) -> Path:
+        """The local outbox of outgoing mail."""
+        return (
+            self.outbox_path
+            if str(self.outbox_path) not in ("", ".")
+            else (self.data_dir / "outbox.mbox")
+        )
 
     @property
     def chdb_path(self) -> Path:

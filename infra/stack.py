@@ -11,23 +11,69 @@ import logging
 import time
 from typing import Any
 
+from agents.llm import register_prices
+from agents.loop import Limits
+from agents.mailer import Mailer
+from agents.mailroom import Mailroom
+from agents.outbound import OutboundPolicy
+from agents.watcher_runtime import RuntimeConfig, WatcherRuntime
+from agents.watcher_tools import ToolBox
 from domain.clock import Clock, IdGenerator, utc_now
 from domain.clock import new_id as domain_new_id
+from domain.entity_state import EntityState
 from infra.clickhouse import AsyncStore, StoreError, open_store
+from infra.inbox import Inbox, InboxConfig
 from infra.kafka import AsyncProducer
 from infra.remote_store import RemoteStore
-from infra.settings import Settings
+from infra.settings import Settings, SettingsError
 from infra.topics import TOPICS, ensure_topics
 from projections.alerts import AlertsProjection
 from projections.archive import EntityArchive, rehydrate
 from projections.entitylog import EntityLog
+from projections.fact_log import FactLog
 from projections.measurements import DerivedProjection, MeasurementsProjection
 from projections.migrations import apply_retention, migrate
 from projections.progress import ProjectionProgress
 from projections.projector import Projector
 from projections.readmodel import EntityReadModel
+from projections.watcher_facts import fact_projections
 
 log = logging.getLogger(__name__)
+
+
+def parse_prices(text: str) -> dict[str, tuple[float, float]]:
+    """``model=input/output,…`` USD per token, from ``VIGIL_LLM_PRICES``."""
+    prices = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            model, pair = item.rsplit("=", 1)
+            given, made = pair.split("/")
+            prices[model.strip()] = (float(given), float(made))
+        except ValueError as ex:
+            raise SettingsError(f"VIGIL_LLM_PRICES: cannot read {item!r}") from ex
+    return prices
+
+
+def watcher_runtime(
+    settings: Settings,
+    state: EntityState,
+    store: AsyncStore,
+    facts: FactLog,
+    clock: Clock,
+    new_id: IdGenerator,
+) -> WatcherRuntime:
+    """The watchers' agent runtime with its tools' outgoing clients."""
+    register_prices(parse_prices(settings.llm_prices))
+    allow = frozenset(h.strip() for h in settings.webhook_allow_hosts.split(",") if h)
+    policy = OutboundPolicy(allow_hosts=allow, timeout_s=settings.webhook_timeout_s)
+    box = ToolBox(
+        state, facts, policy, Mailer(settings.smtp_relay, settings.outbox), clock
+    )
+    limits = Limits(
+        settings.agent_max_steps, settings.agent_max_tokens, settings.agent_timeout_s
+    )
+    config = RuntimeConfig(settings.llm_fallback, limits, settings.mail_domain)
+    return WatcherRuntime(box, store, config, new_id)
 
 
 class Platform:
@@ -57,9 +103,20 @@ class Platform:
         self.entities = EntityLog(
             settings, self.producer, self.model, new_id, self.progress
         )
+        # Facts are read from ClickHouse: writers wait for their projection.
+        self.fact_progress = self.progress or ProjectionProgress(settings)
+        self.facts = FactLog(settings, self.producer, self.fact_progress)
+        self.runtime = watcher_runtime(
+            settings, self.model.state, self.store, self.facts, clock, new_id
+        )
+        self.mailroom = Mailroom(
+            self.model.state, self.facts, clock, settings.mail_domain
+        )
+        self.inbox: Inbox | None = None
         self.projectors: list[Projector] = []
         self.faust: Any = None
         self.evaluator: Any = None
+        self.watchers: Any = None
         self.prism: Any = None
         self.started = False
         self.rehydrated = 0
@@ -82,6 +139,8 @@ class Platform:
             await self._start_projectors()
         if s.faust_enabled:
             await self._start_faust()
+            if s.inbox_enabled:
+                await self._start_inbox()
         self.started = True
         log.info("platform started in %.1fs", time.monotonic() - t0)
 
@@ -91,13 +150,28 @@ class Platform:
             Projector(self.settings, self.store, MeasurementsProjection()),
             Projector(self.settings, self.store, DerivedProjection()),
             Projector(self.settings, self.store, AlertsProjection()),
+            *(Projector(self.settings, self.store, p) for p in fact_projections()),
         ]
         await asyncio.gather(*(p.start() for p in self.projectors))
+
+    async def _start_inbox(self) -> None:
+        s = self.settings
+        config = InboxConfig(s.smtp_host, s.smtp_port, s.mail_domain, s.mail_max_bytes)
+        self.inbox = Inbox(config, self.mailroom.resolve, self._file_mail)
+        await self.inbox.start()
+        (s.data_dir / "smtp.port").write_text(str(self.inbox.port))
+        print(f"vigil: SMTP inbox on {s.smtp_host}:{self.inbox.port}", flush=True)
+
+    async def _file_mail(
+        self, watcher_id: str, raw: bytes, sender: str, recipients: tuple[str, ...]
+    ) -> None:
+        await self.mailroom.accept(watcher_id, raw, sender, recipients)
 
     async def _start_faust(self) -> None:
         from streams.alert_agents import AlertEvaluator
         from streams.app import create_faust_app
         from streams.prism.agents import PrismAgents
+        from streams.watcher_agents import WatcherAgents
 
         s, state = self.settings, self.model.state
         self.faust = create_faust_app(s)
@@ -107,20 +181,24 @@ class Platform:
         self.prism = PrismAgents(
             self.faust, s, state, self.producer, self.clock, self.new_id
         )
+        self.watchers = WatcherAgents(
+            self.faust, s, state, self.producer, self.runtime, self.clock
+        )
         await self.faust.start()
 
     async def stop(self) -> None:
         """Stop in reverse order; buffered projections are flushed first."""
         self.started = False
         log.info("platform stopping")
+        if self.inbox is not None:
+            await self.inbox.stop()
         if self.faust is not None:
             await self.faust.stop()
         await self._drain_archive()
         for projector in self.projectors:
             await projector.stop()
         await self.model.stop()
-        if self.progress is not None:
-            await self.progress.stop()
+        await self.fact_progress.stop()
         await asyncio.to_thread(self.producer.close)
         await asyncio.to_thread(self.store.close)
         log.info("platform stopped")

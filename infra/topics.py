@@ -14,12 +14,17 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
 from infra import InfraError
 from infra.settings import Settings
 from schemas.topics import (
+    ACTIONS_TOPIC,
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
     DERIVED_TOPIC,
     ENTITIES_TOPIC,
+    MAIL_TOPIC,
     MEASUREMENTS_TOPIC,
+    MEMORIES_TOPIC,
     PRISM_INPUTS_TOPIC,
+    THREADS_TOPIC,
+    WATCHER_TRIGGERS_TOPIC,
 )
 
 log = logging.getLogger(__name__)
@@ -78,6 +83,20 @@ TOPICS: tuple[TopicSpec, ...] = (
         None,
         {"retention.ms": str(24 * 3600 * 1000)},
         "Clock ticks and acknowledge/resolve commands, sent to the series' partition.",
+    ),
+    TopicSpec(MAIL_TOPIC, None, {}, "MailReceived per accepted mail, by watcher id."),
+    TopicSpec(
+        THREADS_TOPIC, None, {}, "ThreadChanged: a thread's changes, by watcher id."
+    ),
+    TopicSpec(ACTIONS_TOPIC, None, {}, "ActionRecorded per agent action, by watcher."),
+    TopicSpec(
+        MEMORIES_TOPIC, None, {}, "MemoryChanged: a memory's state, by watcher id."
+    ),
+    TopicSpec(
+        WATCHER_TRIGGERS_TOPIC,
+        None,
+        {"retention.ms": str(7 * 24 * 3600 * 1000)},
+        "WatcherTriggered: what each watcher's agent reacts to, by watcher id.",
     ),
 )
 

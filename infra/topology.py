@@ -40,6 +40,7 @@ def api_environment(settings: Settings) -> dict[str, str]:
         "VIGIL_CLICKHOUSE_URL": f"unix://{store_socket(settings)}",
         "VIGIL_PROJECTORS_ENABLED": "false",
         "VIGIL_FAUST_ENABLED": "false",
+        "VIGIL_INBOX_ENABLED": "false",
     }
 
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from infra.clickhouse import ClickHouseStore
+from projections.watcher_facts import WATCHER_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(4, "watcher mails, threads, actions and memories", WATCHER_TABLES),
 )
 
 RETENTION = (

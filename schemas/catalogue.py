@@ -10,11 +10,16 @@ from typing import Any
 
 from schemas import SchemaError
 from schemas.topics import (
+    ACTIONS_TOPIC,
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
     DERIVED_TOPIC,
     ENTITIES_TOPIC,
+    MAIL_TOPIC,
     MEASUREMENTS_TOPIC,
+    MEMORIES_TOPIC,
+    THREADS_TOPIC,
+    WATCHER_TRIGGERS_TOPIC,
 )
 
 
@@ -54,6 +59,12 @@ CATALOGUE: tuple[SchemaEntry, ...] = (
     # v2 says where a batch's points come from (v1 hid it in hardware_id).
     SchemaEntry(6, MEASUREMENTS_TOPIC, 2, "measurement_batch.v2.avsc"),
     SchemaEntry(7, DERIVED_TOPIC, 2, "measurement_batch.v2.avsc"),
+    # Watchers: high-volume facts on their own partitioned topics.
+    SchemaEntry(8, MAIL_TOPIC, 1, "mail_received.v1.avsc"),
+    SchemaEntry(9, THREADS_TOPIC, 1, "thread_changed.v1.avsc"),
+    SchemaEntry(10, ACTIONS_TOPIC, 1, "action_recorded.v1.avsc"),
+    SchemaEntry(11, MEMORIES_TOPIC, 1, "memory_changed.v1.avsc"),
+    SchemaEntry(12, WATCHER_TRIGGERS_TOPIC, 1, "watcher_trigger.v1.avsc"),
 )
 
 

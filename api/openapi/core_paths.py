@@ -37,6 +37,7 @@ def op(
         "token outside ingest, cross-origin cookie write).",
         "404": "Not found, or owned by another org (indistinguishable).",
         "409": "Conflict with existing state (unique key taken).",
+        "413": "Body larger than the limit.",
         "429": "Rate limit hit; Retry-After says when to retry.",
     }
     for code in errors:

@@ -38,6 +38,9 @@ def _env(broker: TansuBroker, tag: str, **extra: str) -> dict[str, str]:
         VIGIL_SSE_HEARTBEAT_S="1",
         VIGIL_AUTH_RATE_LIMIT_BURST="10000",
         VIGIL_JWT_SECRET=f"stack-secret-{tag}-0123456789abcdef",
+        VIGIL_SMTP_PORT="0",
+        VIGIL_WATCHER_CLOCK_S="0.5",
+        VIGIL_WEBHOOK_ALLOW_HOSTS="127.0.0.1",
         **extra,
     )
     return env
@@ -94,6 +97,11 @@ class Stack:
             assert self.worker.poll() is None, self.log("worker")
             assert time.monotonic() < deadline, self.log("worker")
             time.sleep(0.2)
+
+    @property
+    def smtp_port(self) -> int:
+        """The worker's SMTP inbox port (it picks a free one)."""
+        return int((self.root / "worker" / "smtp.port").read_text())
 
     def kill_worker(self) -> None:
         assert self.worker is not None
