@@ -1,22 +1,24 @@
-"""Call language models through litellm: the one gateway, offline model included."""
+"""Call language models through litellm: the one gateway, offline model included.
+
+litellm takes seconds to import, so it is imported on first use (or by
+:func:`warm`, which a process that will run agents calls in the background at
+start), never merely by importing this module.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import threading
 import warnings
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 # Before litellm is imported: use the bundled cost map instead of downloading one.
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-
-import litellm  # noqa: E402
-import openai  # noqa: E402
-from litellm.exceptions import ModelNotMappedError  # noqa: E402
-
-from agents.offline import OfflineModel  # noqa: E402
 
 PROVIDER = "vigil"
 OFFLINE_MODEL = f"{PROVIDER}/offline"
@@ -48,10 +50,40 @@ class Completion:
     model: str
 
 
+_PRICES: dict[str, tuple[float, float]] = {}
+_LOCK = threading.Lock()
+
+
+@functools.cache
+def _lib() -> ModuleType:
+    """litellm, imported and set up once (offline provider, quiet, prices)."""
+    with _LOCK:
+        import litellm
+
+        _quiet_litellm(litellm)
+        _install_offline_provider(litellm)
+        _PRICES.setdefault(OFFLINE_MODEL, (0.0, 0.0))
+        _register(litellm, _PRICES)
+        return litellm
+
+
+@functools.cache
+def _openai() -> ModuleType:
+    import openai
+
+    return openai
+
+
+def warm() -> None:
+    """Import and set up litellm now (call it off the event loop)."""
+    _lib()
+
+
 def resolve_model(model: str, fallback: str) -> str:
     """Return `model` when its provider has credentials configured, else `fallback`."""
     if model.startswith(f"{PROVIDER}/"):
         return model
+    litellm, openai = _lib(), _openai()
     try:
         litellm.get_llm_provider(model=model)
     except (openai.OpenAIError, ValueError):
@@ -61,13 +93,22 @@ def resolve_model(model: str, fallback: str) -> str:
 
 
 def register_prices(prices: dict[str, tuple[float, float]]) -> None:
-    """Register per-token (input, output) USD prices for model strings."""
+    """Register per-token (input, output) USD prices for model strings (applied
+    when litellm is first used, or now if it already is)."""
+    _PRICES.update(prices)
+    if _lib.cache_info().currsize:
+        _register(_lib(), prices)
+
+
+def _register(litellm: ModuleType, prices: dict[str, tuple[float, float]]) -> None:
     litellm.register_model(
-        {model: _price_row(model, *io) for model, io in prices.items()}
+        {model: _price_row(litellm, model, *io) for model, io in prices.items()}
     )
 
 
-def _price_row(model: str, input_usd: float, output_usd: float) -> dict[str, Any]:
+def _price_row(
+    litellm: ModuleType, model: str, input_usd: float, output_usd: float
+) -> dict[str, Any]:
     row: dict[str, Any] = {
         "input_cost_per_token": input_usd,
         "output_cost_per_token": output_usd,
@@ -76,16 +117,16 @@ def _price_row(model: str, input_usd: float, output_usd: float) -> dict[str, Any
         "cache_creation_input_token_cost": input_usd,
         "mode": "chat",
     }
-    provider = _provider(model)
+    provider = _provider(litellm, model)
     return row | {"litellm_provider": provider} if provider else row
 
 
-def _provider(model: str) -> str | None:
+def _provider(litellm: ModuleType, model: str) -> str | None:
     if "/" in model:
         return model.split("/", 1)[0]
     try:
         return str(litellm.get_llm_provider(model=model)[1])
-    except (openai.OpenAIError, ValueError):
+    except (_openai().OpenAIError, ValueError):
         return None
 
 
@@ -132,11 +173,12 @@ async def stream(
             text = chunk.choices[0].delta.content if chunk.choices else None
             if text:
                 yield text
-    except openai.OpenAIError as ex:
+    except _openai().OpenAIError as ex:
         raise LLMError(f"{model}: {ex}") from ex
 
 
 async def _acompletion(**request: Any) -> Any:
+    litellm, openai = _lib(), _openai()
     try:
         return await litellm.acompletion(**request)
     except openai.APITimeoutError as ex:
@@ -157,27 +199,27 @@ def _tool_call(call: Any) -> ToolCall:
 
 
 def _cost(response: Any) -> float:
+    litellm = _lib()
+    from litellm.exceptions import ModelNotMappedError
+
     try:
         return float(litellm.completion_cost(completion_response=response))
     except (ModelNotMappedError, ValueError):
         return 0.0  # no price is known for this model
 
 
-def _install_offline_provider() -> None:
+def _install_offline_provider(litellm: ModuleType) -> None:
+    from agents.offline import OfflineModel
+
     others = [i for i in litellm.custom_provider_map if i["provider"] != PROVIDER]
     offline = {"provider": PROVIDER, "custom_handler": OfflineModel()}
     litellm.custom_provider_map = [*others, offline]  # type: ignore[list-item]
 
 
-def _quiet_litellm() -> None:
+def _quiet_litellm(litellm: ModuleType) -> None:
     # litellm's pydantic models warn about ReadOnly TypedDict items on first use.
     warnings.filterwarnings("ignore", r".*`ReadOnly` qualifier", UserWarning)
     litellm.suppress_debug_info = True
     litellm.turn_off_message_logging = True
     if hasattr(litellm, "telemetry"):
         setattr(litellm, "telemetry", False)  # noqa: B010 - absent in recent releases
-
-
-_quiet_litellm()
-_install_offline_provider()
-register_prices({OFFLINE_MODEL: (0.0, 0.0)})

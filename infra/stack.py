@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from agents.llm import register_prices
+from agents.llm import warm as warm_llm
 from agents.loop import Limits
 from agents.mailer import Mailer
 from agents.mailroom import Mailroom
@@ -132,6 +133,8 @@ class Platform:
             log.info("applied %s migration(s)", len(applied))
         await asyncio.to_thread(apply_retention, self.store.sync, s.retention_days())
         self.producer.open()
+        # litellm takes seconds to import: in the background, before the first run.
+        self._warming = asyncio.create_task(asyncio.to_thread(warm_llm), name="llm")
         self.rehydrated = await rehydrate(s, self.store, self.producer)
         await self.model.start()
         await self.model.wait_caught_up(self.start_timeout_s)
@@ -157,8 +160,18 @@ class Platform:
     async def _start_inbox(self) -> None:
         s = self.settings
         config = InboxConfig(s.smtp_host, s.smtp_port, s.mail_domain, s.mail_max_bytes)
-        self.inbox = Inbox(config, self.mailroom.resolve, self._file_mail)
-        await self.inbox.start()
+        inbox = Inbox(config, self.mailroom.resolve, self._file_mail)
+        try:
+            await inbox.start()
+        except OSError as ex:  # the port is taken: say so, serve everything else
+            log.error(
+                "SMTP inbox not started on %s:%s: %s", s.smtp_host, s.smtp_port, ex
+            )
+            print(
+                f"vigil: SMTP inbox NOT started ({ex}); set VIGIL_SMTP_PORT", flush=True
+            )
+            return
+        self.inbox = inbox
         (s.data_dir / "smtp.port").write_text(str(self.inbox.port))
         print(f"vigil: SMTP inbox on {s.smtp_host}:{self.inbox.port}", flush=True)
 

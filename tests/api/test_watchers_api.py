@@ -4,6 +4,9 @@ invoke and the inbound mail webhook."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import uuid
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -12,6 +15,8 @@ from typing import Any
 import falcon.testing
 import pytest
 
+from agents.mailer import read_outbox
+from agents.outbound import verify
 from api.app import create_app
 from infra.broker import TansuBroker
 from tests.api.conftest import Account, api_settings, register
@@ -21,7 +26,9 @@ from tests.api.conftest import Account, api_settings, register
 async def api(
     broker: TansuBroker, data_dir: Path
 ) -> AsyncIterator[falcon.testing.ASGIConductor]:
-    settings = api_settings(broker, data_dir, projection_flush_ms=20)
+    settings = api_settings(
+        broker, data_dir, projection_flush_ms=20, webhook_allow_hosts="127.0.0.1"
+    )
     async with falcon.testing.ASGIConductor(create_app(settings)) as conductor:
         yield conductor
 
@@ -274,3 +281,89 @@ async def test_invoke_records_actions_and_usage_sums_them(
     assert usage["total_cost"] == pytest.approx(sum(a["cost_usd"] for a in rows))
     assert usage["watchers"][0]["watcher_id"] == w["id"]
     assert usage["current_month"]["invocations"] == usage["total_invocations"]
+
+
+async def test_tool_test_fires_a_signed_sample_at_a_real_webhook(
+    api: falcon.testing.ASGIConductor,
+) -> None:
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        headers = dict(
+            line.split(": ", 1) for line in head.split("\r\n")[1:] if ": " in line
+        )
+        body = await reader.readexactly(int(headers["Content-Length"]))
+        received.append((headers, body))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    who = await register(api)
+    w = await watcher(api, who)
+    made = await api.simulate_post(
+        f"/api/watchers/{w['id']}/tools",
+        json={
+            "name": "notify",
+            "description": "d",
+            "webhook_url": f"http://127.0.0.1:{port}/hook",
+            "headers": {"X-Team": "ops"},
+            "parameter_schema": {"message": {"type": "string"}},
+        },
+        headers=who.auth,
+    )
+    tool = made.json["tool"]
+    r = await api.simulate_post(
+        f"/api/watchers/{w['id']}/tools/{tool['id']}/test", headers=who.auth
+    )
+    server.close()
+    assert r.json == {"success": True, "status": 200, "response_body": "ok"}
+    headers, body = received[0]
+    assert headers["X-Team"] == "ops"
+    stamp = int(headers["X-Vigil-Timestamp"])
+    assert verify(w["signing_secret"], stamp, body, headers["X-Vigil-Signature"])
+    assert json.loads(body)["arguments"] == {"message": "Test from Vigil"}
+
+
+async def test_digest_mails_the_email_channels_through_the_outbox(
+    api: falcon.testing.ASGIConductor, data_dir: Path
+) -> None:
+    who = await register(api)
+    w = await watcher(api, who, name=f"Digest {uuid.uuid4().hex[:6]}")
+    await api.simulate_post(
+        f"/api/watchers/{w['id']}/channels",
+        json={"type": "email", "destination": "me@example.com"},
+        headers=who.auth,
+    )
+    r = await api.simulate_post(f"/api/watchers/{w['id']}/digest", headers=who.auth)
+    assert r.status_code == 200
+    digest = r.json["digest"]
+    assert digest["sent"] is True and digest["recipients"] == ["me@example.com"]
+    outbox = read_outbox(data_dir / "outbox.mbox", limit=1000)
+    assert any(m["subject"] == f"Vigil digest: {w['name']}" for m in outbox)
+    actions = await api.simulate_get(
+        f"/api/watchers/{w['id']}/actions", headers=who.auth
+    )
+    assert [a["tool"] for a in actions.json["actions"]] == ["send_digest"]
+
+
+async def test_a_deleted_watchers_data_disappears(
+    api: falcon.testing.ASGIConductor,
+) -> None:
+    who = await register(api)
+    w = await watcher(api, who)
+    await api.simulate_post(
+        f"/api/watchers/{w['id']}/memory", json={"content": "x"}, headers=who.auth
+    )
+    assert (
+        await api.simulate_delete(f"/api/watchers/{w['id']}", headers=who.auth)
+    ).status_code == 200
+    for tail in ("", "/memory", "/threads", "/actions", "/tools", "/channels"):
+        r = await api.simulate_get(f"/api/watchers/{w['id']}{tail}", headers=who.auth)
+        assert r.status_code == 404, tail
+    listed = await api.simulate_get("/api/watchers", headers=who.auth)
+    assert listed.json["watchers"] == []

@@ -18,6 +18,11 @@ def test_published_topic_names_do_not_change() -> None:
         "vigil.prism-inputs.v1",
         "vigil.alerts.v1",
         "vigil.alert-commands.v1",
+        "vigil.mail.v1",
+        "vigil.threads.v1",
+        "vigil.actions.v1",
+        "vigil.memories.v1",
+        "vigil.watcher-triggers.v1",
     }
 
 
