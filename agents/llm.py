@@ -55,7 +55,7 @@ _LOCK = threading.Lock()
 
 
 @functools.cache
-def _lib() -> ModuleType:
+def _lib() -> Any:
     """litellm, imported and set up once (offline provider, quiet, prices)."""
     with _LOCK:
         import litellm
@@ -100,14 +100,14 @@ def register_prices(prices: dict[str, tuple[float, float]]) -> None:
         _register(_lib(), prices)
 
 
-def _register(litellm: ModuleType, prices: dict[str, tuple[float, float]]) -> None:
+def _register(litellm: Any, prices: dict[str, tuple[float, float]]) -> None:
     litellm.register_model(
         {model: _price_row(litellm, model, *io) for model, io in prices.items()}
     )
 
 
 def _price_row(
-    litellm: ModuleType, model: str, input_usd: float, output_usd: float
+    litellm: Any, model: str, input_usd: float, output_usd: float
 ) -> dict[str, Any]:
     row: dict[str, Any] = {
         "input_cost_per_token": input_usd,
@@ -121,7 +121,7 @@ def _price_row(
     return row | {"litellm_provider": provider} if provider else row
 
 
-def _provider(litellm: ModuleType, model: str) -> str | None:
+def _provider(litellm: Any, model: str) -> str | None:
     if "/" in model:
         return model.split("/", 1)[0]
     try:
@@ -208,15 +208,15 @@ def _cost(response: Any) -> float:
         return 0.0  # no price is known for this model
 
 
-def _install_offline_provider(litellm: ModuleType) -> None:
+def _install_offline_provider(litellm: Any) -> None:
     from agents.offline import OfflineModel
 
     others = [i for i in litellm.custom_provider_map if i["provider"] != PROVIDER]
     offline = {"provider": PROVIDER, "custom_handler": OfflineModel()}
-    litellm.custom_provider_map = [*others, offline]  # type: ignore[list-item]
+    litellm.custom_provider_map = [*others, offline]
 
 
-def _quiet_litellm(litellm: ModuleType) -> None:
+def _quiet_litellm(litellm: Any) -> None:
     # litellm's pydantic models warn about ReadOnly TypedDict items on first use.
     warnings.filterwarnings("ignore", r".*`ReadOnly` qualifier", UserWarning)
     litellm.suppress_debug_info = True
