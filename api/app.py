@@ -21,6 +21,7 @@ from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.health import Health, Ready
 from api.metrics import Metrics
+from api.openapi.canvas_paths import CANVAS_PATHS
 from api.openapi.core_paths import API_PATHS
 from api.openapi.document import HEALTH_PATHS, OpenApi, build_document
 from api.openapi.stream_paths import STREAM_PATHS
@@ -188,6 +189,7 @@ def create_app(
                     HEALTH_PATHS,
                     API_PATHS,
                     STREAM_PATHS,
+                    CANVAS_PATHS,
                     WATCHER_PATHS,
                     THREAD_PATHS,
                     MEMORY_PATHS,

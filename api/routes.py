@@ -11,6 +11,7 @@ from agents.mailroom import Mailroom
 from agents.outbound import OutboundPolicy
 from agents.watcher_runtime import WatcherRuntime
 from api.alert_hub import AlertHub
+from api.canvas_page import PublicPages
 from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.presence import Presence
@@ -19,6 +20,8 @@ from api.resources import (
     alerts,
     auth,
     bindings,
+    canvas,
+    canvas_public,
     catalog,
     devices,
     explorer,
@@ -158,6 +161,25 @@ def _prism(p: Parts) -> Table:
     ]
 
 
+def _canvas(p: Parts) -> Table:
+    one = "/api/v1/canvas/{dashboard_id}"
+    shared = "/api/v1/canvas/public/{token}"
+    gate = canvas_public.ShareGate(p.entities.state, p.settings)
+    pages = PublicPages(p.settings.canvas_frame_ancestors)
+    return [
+        ("/api/v1/canvas/", canvas.Dashboards(p.entities)),
+        (f"{one}/", canvas.DashboardItem(p.entities)),
+        (f"{one}/share/", canvas.DashboardShare(p.entities)),
+        (f"{one}/alerts/", canvas.DashboardAlerts(p.entities, p.store)),
+        (f"{shared}/", canvas_public.PublicDashboard(gate, pages)),
+        (
+            f"{shared}/query/",
+            canvas_public.PublicQuery(gate, p.store, p.clock, p.settings),
+        ),
+        (f"{shared}/alerts/", canvas_public.PublicAlerts(gate, p.store)),
+    ]
+
+
 def _watchers(p: Parts) -> Table:
     w = "/api/watchers/{watcher_id}"
     data = watcher_data.WatcherData(p.entities, p.store, p.facts)
@@ -208,6 +230,7 @@ def add_routes(app: falcon.asgi.App[Any, Any], parts: Parts) -> None:
         *_telemetry(parts),
         *_alerts(parts),
         *_prism(parts),
+        *_canvas(parts),
         *_watchers(parts),
         *schema_registry.routes(parts.settings),
     ]
