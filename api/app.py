@@ -21,6 +21,7 @@ from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.health import Health, Ready
 from api.metrics import Metrics
+from api.openapi.argus_paths import ARGUS_PATHS
 from api.openapi.canvas_paths import CANVAS_PATHS
 from api.openapi.core_paths import API_PATHS
 from api.openapi.document import HEALTH_PATHS, OpenApi, build_document
@@ -144,6 +145,7 @@ def build_parts(
         facts=platform.facts,
         mailroom=platform.mailroom,
         policy=platform.runtime.box.policy,
+        argus=platform.argus,
     )
 
 
@@ -194,6 +196,7 @@ def create_app(
                     THREAD_PATHS,
                     MEMORY_PATHS,
                     TOOL_PATHS,
+                    ARGUS_PATHS,
                 ]
             )
         ),

@@ -7,6 +7,7 @@ from typing import Any
 
 import falcon.asgi
 
+from agents.argus import Argus
 from agents.mailroom import Mailroom
 from agents.outbound import OutboundPolicy
 from agents.watcher_runtime import WatcherRuntime
@@ -18,6 +19,7 @@ from api.presence import Presence
 from api.resources import (
     alert_rules,
     alerts,
+    argus,
     auth,
     bindings,
     canvas,
@@ -66,6 +68,7 @@ class Parts:
     facts: FactLog
     mailroom: Mailroom
     policy: OutboundPolicy
+    argus: Argus
 
 
 Table = list[tuple[str, object]]
@@ -208,6 +211,14 @@ def _watchers(p: Parts) -> Table:
     ]
 
 
+def _ai(p: Parts) -> Table:
+    base = "/api/v1/ai/argus"
+    return [
+        (f"{base}/message/", argus.ArgusMessage(p.entities, p.store, p.argus)),
+        (f"{base}/conversations/", argus.Conversations(p.store)),
+    ]
+
+
 class SlashAliases:
     """Falcon middleware: the watchers reference (``/api/…``, not ``/api/v1/…``)
     writes paths without a trailing slash; a client that adds one reaches the
@@ -232,6 +243,7 @@ def add_routes(app: falcon.asgi.App[Any, Any], parts: Parts) -> None:
         *_prism(parts),
         *_canvas(parts),
         *_watchers(parts),
+        *_ai(parts),
         *schema_registry.routes(parts.settings),
     ]
     for path, resource in table:

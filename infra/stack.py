@@ -11,6 +11,8 @@ import logging
 import time
 from typing import Any
 
+from agents.argus import Argus, ArgusConfig
+from agents.argus_tools import ArgusToolBox
 from agents.llm import register_prices
 from agents.llm import warm as warm_llm
 from agents.loop import Limits
@@ -53,6 +55,24 @@ def parse_prices(text: str) -> dict[str, tuple[float, float]]:
         except ValueError as ex:
             raise SettingsError(f"VIGIL_LLM_PRICES: cannot read {item!r}") from ex
     return prices
+
+
+def argus_assistant(
+    settings: Settings,
+    state: EntityState,
+    writer: EntityLog,
+    store: AsyncStore,
+    facts: FactLog,
+    clock: Clock,
+    new_id: IdGenerator,
+) -> Argus:
+    """Argus with its tools, on the configured model."""
+    box = ArgusToolBox(state, writer, store, new_id)
+    limits = Limits(
+        settings.agent_max_steps, settings.agent_max_tokens, settings.agent_timeout_s
+    )
+    config = ArgusConfig(settings.llm_model, settings.llm_fallback, limits)
+    return Argus(box, facts, config, clock)
 
 
 def watcher_runtime(
@@ -109,6 +129,15 @@ class Platform:
         self.facts = FactLog(settings, self.producer, self.fact_progress)
         self.runtime = watcher_runtime(
             settings, self.model.state, self.store, self.facts, clock, new_id
+        )
+        self.argus = argus_assistant(
+            settings,
+            self.model.state,
+            self.entities,
+            self.store,
+            self.facts,
+            clock,
+            new_id,
         )
         self.mailroom = Mailroom(
             self.model.state, self.facts, clock, settings.mail_domain

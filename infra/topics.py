@@ -17,6 +17,7 @@ from schemas.topics import (
     ACTIONS_TOPIC,
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
+    ARGUS_MESSAGES_TOPIC,
     DERIVED_TOPIC,
     ENTITIES_TOPIC,
     MAIL_TOPIC,
@@ -97,6 +98,9 @@ TOPICS: tuple[TopicSpec, ...] = (
         None,
         {"retention.ms": str(7 * 24 * 3600 * 1000)},
         "WatcherTriggered: what each watcher's agent reacts to, by watcher id.",
+    ),
+    TopicSpec(
+        ARGUS_MESSAGES_TOPIC, None, {}, "Argus conversation messages, by conversation."
     ),
 )
 

@@ -13,6 +13,7 @@ from schemas.topics import (
     ACTIONS_TOPIC,
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
+    ARGUS_MESSAGES_TOPIC,
     DERIVED_TOPIC,
     ENTITIES_TOPIC,
     MAIL_TOPIC,
@@ -65,6 +66,7 @@ CATALOGUE: tuple[SchemaEntry, ...] = (
     SchemaEntry(10, ACTIONS_TOPIC, 1, "action_recorded.v1.avsc"),
     SchemaEntry(11, MEMORIES_TOPIC, 1, "memory_changed.v1.avsc"),
     SchemaEntry(12, WATCHER_TRIGGERS_TOPIC, 1, "watcher_trigger.v1.avsc"),
+    SchemaEntry(13, ARGUS_MESSAGES_TOPIC, 1, "argus_message.v1.avsc"),
 )
 
 

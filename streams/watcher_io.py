@@ -12,7 +12,7 @@ from agents.mail import ParsedMail
 from domain.isotime import parse_iso
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
-from schemas.watcher_facts import Fact, MailReceived, encode_fact
+from schemas.watcher_facts import Fact, MailReceived, encode_fact, key_of
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ async def send_facts(
                     producer.send(
                         settings.topic(f.topic),
                         encode_fact(f),
-                        key=f.watcher_id.encode(),
+                        key=key_of(f),
                     )
                     for f in facts
                 )
