@@ -13,6 +13,8 @@ reads the user's message:
 - "remember / note (that) …" → ``save_memory`` with the rest as ``content`` and a
   ``memory_type`` (maintenance for replaced/repaired/serviced, anomaly for
   anomaly/abnormal/spike, procedure for "how to"/procedure, else observation);
+- "investigate …" → ``start_investigation`` with the message as ``subject`` and a
+  device name of the org found in it;
 - a question about data ("what / how much / show / current / average / peak / trend
   …") → ``query_data`` with the question.
 
@@ -49,7 +51,7 @@ def argus_calls(
     question: str, context: Mapping[str, Any], offered: Sequence[str]
 ) -> list[Call]:
     """The tool calls for a user's message (empty: just answer)."""
-    for rule in (_dashboard, _alert, _remember, _query):
+    for rule in (_investigate, _dashboard, _alert, _remember, _query):
         call = rule(question, context)
         if call is not None and call[0] in offered:
             return [call]
@@ -68,6 +70,16 @@ def argus_answer(results: Sequence[tuple[str, str]]) -> str:
         else:
             lines.append(f"{tool}: {result[:300]}")
     return " ".join(lines) or "Done."
+
+
+def _investigate(question: str, context: Mapping[str, Any]) -> Call | None:
+    if not re.search(r"\binvestigat", question, re.I):
+        return None
+    args: dict[str, Any] = {"subject": question.strip()[:200]}
+    device = _device(question, context)
+    if device:
+        args["device"] = device
+    return ("start_investigation", args)
 
 
 def _dashboard(question: str, context: Mapping[str, Any]) -> Call | None:
@@ -148,3 +160,31 @@ def _json(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def findings(evidence: Mapping[str, Any]) -> str:
+    """The offline model's findings for an investigation's evidence."""
+    parts = []
+    alert = evidence.get("alert") or {}
+    if alert:
+        parts.append(
+            f"{str(alert.get('severity', '')).capitalize()} alert "
+            f"{alert.get('rule_name')!r} on {alert.get('device')} "
+            f"({alert.get('quantity')}) fired at "
+            f"{alert.get('triggered_at')} with value {alert.get('value')}; it is "
+            f"{alert.get('status')}."
+        )
+    series = evidence.get("series") or {}
+    if series.get("count"):
+        parts.append(
+            f"Over the last {series['hours']:g} h the series ranged "
+            f"{series['min']:g} to {series['max']:g} (average {series['avg']:g}, "
+            f"{series['count']} points)."
+        )
+    related = evidence.get("related_alerts") or []
+    parts.append(f"{len(related)} other alert(s) on this device recently.")
+    memories = evidence.get("memories") or []
+    if memories:
+        parts.append("Relevant notes: " + "; ".join(str(m) for m in memories[:3]) + ".")
+    parts.append("Next: check the device on site and compare with its history.")
+    return " ".join(parts)

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from agents.investigator import Investigator
 from agents.loop import Tool
 from domain import alert_rules, canvas
 from domain.clock import IdGenerator
@@ -53,6 +54,7 @@ class ArgusToolBox:
     store: AsyncStore
     new_id: IdGenerator
     query_data: QueryData | None = None
+    investigator: Investigator | None = None
 
     def tools(self, turn: ArgusTurn) -> list[Tool]:
         """The tools of one turn."""
@@ -83,7 +85,34 @@ class ArgusToolBox:
                 ),
                 lambda a: self.configure_alert(turn, a),
             ),
+            Tool(
+                "start_investigation",
+                "Start a background investigation of a device's behaviour.",
+                _schema(
+                    subject={"type": "string", "minLength": 1},
+                    device={"type": "string"},
+                    required=("subject",),
+                ),
+                lambda a: self.investigate(turn, a),
+            ),
         ]
+
+    async def investigate(self, turn: ArgusTurn, args: dict[str, Any]) -> str:
+        """Start a background investigation of a device (or the page's)."""
+        if self.investigator is None:
+            return _answer("Investigations are not available here.", ok=False)
+        org = turn.ctx.org_id
+        device = self._device(org, args.get("device") or turn.page.get("device_id"))
+        subject = str(args["subject"])[:200]
+        job = await self.investigator.start(
+            org,
+            "argus",
+            subject,
+            key=self.new_id(),
+            device_id=device.entity_id if device else None,
+        )
+        summary = f"Started the investigation {job.investigation_id}: {subject}."
+        return _answer(summary, investigation_id=job.investigation_id)
 
     async def build_dashboard(self, turn: ArgusTurn, args: dict[str, Any]) -> str:
         """A dashboard of the bindings matching the topic (or the page's device)."""
@@ -150,7 +179,7 @@ class ArgusToolBox:
         slug = self._quantity(org, str(args["quantity"]))
         if slug is None:
             return _answer(f"I know no quantity called {args['quantity']!r}.", ok=False)
-        device = self._device(org, args.get("device") or turn.page.get("device"))
+        device = self._device(org, args.get("device") or turn.page.get("device_id"))
         target = alert_rules.RuleTarget("org_quantity", quantity_slug=slug)
         if device is not None:
             target = alert_rules.RuleTarget(

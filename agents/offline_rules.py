@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agents.argus_rules import argus_answer, argus_calls
+from agents.argus_rules import argus_answer, argus_calls, findings
 
 Call = tuple[str, dict[str, Any]]
 BUILTIN_TOOLS = frozenset({"send_alert", "save_memory", "update_thread"})
@@ -283,6 +283,8 @@ def _no_action(trigger: dict[str, Any]) -> str:
 
 
 def _chat(question: str, context: dict[str, Any]) -> str:
+    if isinstance(context.get("investigation"), dict):
+        return findings(context["investigation"])
     threads = list(context.get("active_threads") or [])
     memories = [str(m) for m in context.get("memories") or []]
     asked = question.lower()

@@ -216,6 +216,11 @@ def _ai(p: Parts) -> Table:
     return [
         (f"{base}/message/", argus.ArgusMessage(p.entities, p.store, p.argus)),
         (f"{base}/conversations/", argus.Conversations(p.store)),
+        (f"{base}/investigations/", argus.Investigations(p.store)),
+        (
+            f"{base}/investigations/{{investigation_id}}/",
+            argus.Investigation(p.store),
+        ),
     ]
 
 

@@ -161,6 +161,10 @@ class Settings:
         "(on-premise); everything else private is refused.",
     )
     webhook_timeout_s: float = _doc(10.0, "Timeout of one outgoing webhook call.")
+    investigate_critical: bool = _doc(
+        True,
+        "Start an investigation (a background agent job) for every critical alert.",
+    )
 
     @classmethod
     def from_env(

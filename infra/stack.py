@@ -13,6 +13,7 @@ from typing import Any
 
 from agents.argus import Argus, ArgusConfig
 from agents.argus_tools import ArgusToolBox
+from agents.investigator import Investigator, InvestigatorConfig
 from agents.llm import register_prices
 from agents.llm import warm as warm_llm
 from agents.loop import Limits
@@ -67,10 +68,16 @@ def argus_assistant(
     new_id: IdGenerator,
 ) -> Argus:
     """Argus with its tools, on the configured model."""
-    box = ArgusToolBox(state, writer, store, new_id)
     limits = Limits(
         settings.agent_max_steps, settings.agent_max_tokens, settings.agent_timeout_s
     )
+    investigator = Investigator(
+        store,
+        facts,
+        InvestigatorConfig(settings.llm_model, settings.llm_fallback, limits),
+        clock,
+    )
+    box = ArgusToolBox(state, writer, store, new_id, investigator=investigator)
     config = ArgusConfig(settings.llm_model, settings.llm_fallback, limits)
     return Argus(box, facts, config, clock)
 
@@ -223,8 +230,9 @@ class Platform:
         self.prism = PrismAgents(
             self.faust, s, state, self.producer, self.clock, self.new_id
         )
+        investigator = self.argus.box.investigator if s.investigate_critical else None
         self.watchers = WatcherAgents(
-            self.faust, s, state, self.producer, self.runtime, self.clock
+            self.faust, s, state, self.producer, self.runtime, self.clock, investigator
         )
         await self.faust.start()
 

@@ -20,6 +20,7 @@ from schemas.topics import (
     ARGUS_MESSAGES_TOPIC,
     DERIVED_TOPIC,
     ENTITIES_TOPIC,
+    INVESTIGATIONS_TOPIC,
     MAIL_TOPIC,
     MEASUREMENTS_TOPIC,
     MEMORIES_TOPIC,
@@ -101,6 +102,9 @@ TOPICS: tuple[TopicSpec, ...] = (
     ),
     TopicSpec(
         ARGUS_MESSAGES_TOPIC, None, {}, "Argus conversation messages, by conversation."
+    ),
+    TopicSpec(
+        INVESTIGATIONS_TOPIC, None, {}, "InvestigationChanged: state, by org id."
     ),
 )
 

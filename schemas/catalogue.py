@@ -16,6 +16,7 @@ from schemas.topics import (
     ARGUS_MESSAGES_TOPIC,
     DERIVED_TOPIC,
     ENTITIES_TOPIC,
+    INVESTIGATIONS_TOPIC,
     MAIL_TOPIC,
     MEASUREMENTS_TOPIC,
     MEMORIES_TOPIC,
@@ -67,6 +68,7 @@ CATALOGUE: tuple[SchemaEntry, ...] = (
     SchemaEntry(11, MEMORIES_TOPIC, 1, "memory_changed.v1.avsc"),
     SchemaEntry(12, WATCHER_TRIGGERS_TOPIC, 1, "watcher_trigger.v1.avsc"),
     SchemaEntry(13, ARGUS_MESSAGES_TOPIC, 1, "argus_message.v1.avsc"),
+    SchemaEntry(14, INVESTIGATIONS_TOPIC, 1, "investigation_changed.v1.avsc"),
 )
 
 

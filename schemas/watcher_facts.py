@@ -17,6 +17,7 @@ from schemas.catalogue import latest_for
 from schemas.topics import (
     ACTIONS_TOPIC,
     ARGUS_MESSAGES_TOPIC,
+    INVESTIGATIONS_TOPIC,
     MAIL_TOPIC,
     MEMORIES_TOPIC,
     THREADS_TOPIC,
@@ -155,6 +156,29 @@ class ArgusMessageSent:
     cost_usd: float = 0.0
 
 
+@dataclass(frozen=True)
+class InvestigationChanged:
+    """An investigation's state after a change."""
+
+    topic = INVESTIGATIONS_TOPIC
+    investigation_id: str
+    org_id: str
+    version: int
+    status: str  # queued | running | complete | failed
+    trigger: str  # alert | argus
+    title: str
+    created_at: datetime
+    at: datetime
+    alert_event_id: str | None = None
+    device_id: str | None = None
+    findings: str = ""
+    evidence: str = "{}"
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
 Fact = (
     MailReceived
     | ThreadChanged
@@ -162,6 +186,7 @@ Fact = (
     | MemoryChanged
     | WatcherTriggered
     | ArgusMessageSent
+    | InvestigationChanged
 )
 
 
@@ -169,6 +194,8 @@ def key_of(fact: Fact) -> bytes:
     """The Kafka key of a fact: its conversation, else its watcher."""
     if isinstance(fact, ArgusMessageSent):
         return fact.conversation_id.encode()
+    if isinstance(fact, InvestigationChanged):
+        return fact.org_id.encode()
     return fact.watcher_id.encode()
 
 
@@ -215,3 +242,9 @@ def decode_argus_message(data: bytes) -> ArgusMessageSent:
     _, r = codec.decode(data)
     r["tools"] = tuple(r["tools"])
     return ArgusMessageSent(**r)
+
+
+def decode_investigation(data: bytes) -> InvestigationChanged:
+    """Read an investigation change from its wire bytes."""
+    _, r = codec.decode(data)
+    return InvestigationChanged(**r)

@@ -25,6 +25,7 @@ import logging
 import faust
 import orjson
 
+from agents.investigator import Investigator
 from agents.threads import (
     ThreadIndex,
     assign_thread,
@@ -41,7 +42,7 @@ from domain.watchers import hears
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
 from projections.watcher_reads import thread_history
-from schemas.alerts import decode_transition
+from schemas.alerts import decode_transition, transition_json
 from schemas.codec import decode_or_skip
 from schemas.topics import ALERTS_TOPIC, MAIL_TOPIC, WATCHER_TRIGGERS_TOPIC
 from schemas.watcher_facts import (
@@ -70,7 +71,9 @@ class WatcherAgents:
         producer: AsyncProducer,
         runtime: WatcherRuntime,
         clock: Clock,
+        investigator: Investigator | None = None,
     ) -> None:
+        self.investigator = investigator
         self.settings = settings
         self.state = state
         self.producer = producer
@@ -226,6 +229,16 @@ class WatcherAgents:
             alert = decode_or_skip(decode_transition, msg.value, msg.offset, "alert")
             if alert is None or alert.status != "active":
                 continue
+            if self.investigator is not None and alert.severity == "critical":
+                await self.investigator.start(
+                    alert.org_id,
+                    "alert",
+                    f"{alert.rule_name} on {alert.device}",
+                    key=alert.transition_id,
+                    alert_event_id=alert.event_id,
+                    device_id=alert.device_id,
+                    alert=transition_json(alert),
+                )
             device = self.state.get(Device, alert.device_id or "")
             site_id = device.state.site_id if device is not None else None
             watchers = self.state.in_org(Watcher, alert.org_id).values()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.openapi.core_paths import Doc, obj, op
+from api.openapi.core_paths import Doc, obj, op, path
 
 ARGUS_NOTE = (
     "Answers `text/event-stream`: each event is one block `data: {json}` followed by "
@@ -23,6 +23,17 @@ ARGUS_NOTE = (
     "VIGIL_AGENT_MAX_STEPS, VIGIL_AGENT_MAX_TOKENS and VIGIL_AGENT_TIMEOUT_S. With "
     "the offline model the answer is known when its tokens are sent; a streaming "
     "model's steps are streamed after each step returns."
+)
+
+INVESTIGATION_NOTE = (
+    "An investigation: `{id, status, trigger (alert|argus), alert_event_id, "
+    "device_id, title, findings, evidence, model, prompt_tokens, completion_tokens, "
+    "cost_usd, created_at, updated_at}`. Started for every critical alert when "
+    "VIGIL_INVESTIGATE_CRITICAL is true (by the stream worker, once per alert), and "
+    "by Argus's `start_investigation` tool. The job gathers the alert, its series "
+    "over the last 6 h, the device's other alerts and (when configured) memories, "
+    "then asks the model for findings. Statuses move queued → running → complete "
+    "or failed."
 )
 
 ARGUS_PATHS: Doc = {
@@ -46,6 +57,22 @@ ARGUS_PATHS: Doc = {
             '`{"conversations": [{id, conversation_id, title, message_count, '
             "created_at, updated_at}]}` (title: the first message).",
             "ai",
+        )
+    },
+    "/api/v1/ai/argus/investigations/": {
+        "get": op(
+            'Investigations, newest first: `{"investigations": [...]}` (`?status=` '
+            "queued, running, complete, failed; `?limit` 1-1000).",
+            "ai",
+            description=INVESTIGATION_NOTE,
+        )
+    },
+    "/api/v1/ai/argus/investigations/{investigation_id}/": {
+        "get": op(
+            "One investigation.",
+            "ai",
+            params=[path("investigation_id")],
+            description=INVESTIGATION_NOTE,
         )
     },
 }

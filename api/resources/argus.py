@@ -13,11 +13,12 @@ from agents.argus_tools import ArgusTurn
 from api.auth import principal_of
 from api.entities import EntityAccess
 from api.request import body_of
-from api.validation import Body, parse_int, parse_uuid
+from api.validation import Body, ValidationError, parse_int, parse_uuid
 from domain.errors import NotFound
 from domain.states import Dashboard, Device, Site
 from infra.clickhouse import AsyncStore
 from projections.argus_reads import conversation_messages, list_conversations
+from projections.investigation_reads import list_investigations
 
 PAGE_IDS: dict[str, type[Any]] = {
     "device_id": Device,
@@ -98,3 +99,47 @@ class Conversations:
         user = who.user_id or who.credential_id
         found = await list_conversations(self.store, who.org_id, user, limit)
         resp.media = {"conversations": found}
+
+
+STATUSES = ("queued", "running", "complete", "failed")
+
+
+class Investigations:
+    """``GET /api/v1/ai/argus/investigations/`` (``?status=``)."""
+
+    def __init__(self, store: AsyncStore) -> None:
+        self.store = store
+
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        who = principal_of(req)
+        status = req.get_param("status")
+        if status is not None and status not in STATUSES:
+            raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
+        limit = parse_int("limit", req.get_param("limit") or "100", 1, 1000)
+        found = await list_investigations(
+            self.store, who.org_id, status=status, limit=limit
+        )
+        resp.media = {"investigations": found}
+
+
+class Investigation:
+    """``GET /api/v1/ai/argus/investigations/{investigation_id}/``."""
+
+    def __init__(self, store: AsyncStore) -> None:
+        self.store = store
+
+    async def on_get(
+        self,
+        req: falcon.asgi.Request,
+        resp: falcon.asgi.Response,
+        investigation_id: str,
+    ) -> None:
+        who = principal_of(req)
+        found = await list_investigations(
+            self.store, who.org_id, investigation_id=investigation_id, limit=1
+        )
+        if not found:
+            raise NotFound(f"investigation {investigation_id} not found")
+        resp.media = found[0]

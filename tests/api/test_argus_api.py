@@ -3,6 +3,7 @@ navigated to, an alert rule configured, conversations continued and listed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -146,3 +147,32 @@ async def test_unknown_conversation_and_foreign_page_ids_are_404(api: Api) -> No
         "/api/v1/ai/argus/message/", json={"message": ""}, headers=who.auth
     )
     assert empty.status_code == 400
+
+
+async def test_argus_starts_an_investigation_that_completes_with_findings(
+    api: Api,
+) -> None:
+    who = await register(api)
+    await device(api, who, "Pump 3")
+    events = await ask(api, who, message="Investigate the vibration on Pump 3")
+    (result,) = [e for e in events if e["event"] == "tool_result"]
+    assert result["tool"] == "start_investigation" and result["result"]["ok"]
+    job_id = result["result"]["investigation_id"]
+    for _ in range(100):
+        r = await api.simulate_get(
+            f"/api/v1/ai/argus/investigations/{job_id}/", headers=who.auth
+        )
+        if r.status_code == 200 and r.json["status"] == "complete":
+            break
+        await asyncio.sleep(0.1)
+    assert r.json["status"] == "complete", r.json
+    assert "other alert" in r.json["findings"]
+    listed = await api.simulate_get(
+        "/api/v1/ai/argus/investigations/?status=complete", headers=who.auth
+    )
+    assert [i["id"] for i in listed.json["investigations"]] == [job_id]
+    other = await register(api)
+    hidden = await api.simulate_get(
+        f"/api/v1/ai/argus/investigations/{job_id}/", headers=other.auth
+    )
+    assert hidden.status_code == 404
