@@ -261,3 +261,30 @@ async def thread_history(
     history = [(str(r[0]), str(r[1]), str(r[2])) for r in reversed(rows)]
     last = rows[0][3] if rows else None
     return history, last
+
+
+async def assistant_usage(
+    store: AsyncStore, org_id: str, month_start: datetime
+) -> dict[str, Any]:
+    """Argus answers and investigations: cost and runs, in all and this month."""
+    month = month_start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    sql = f"""
+    SELECT sum(c) AS cost, toUInt32(count()) AS invocations,
+           sumIf(c, at >= {{month:DateTime64(6, 'UTC')}}) AS month_cost,
+           toUInt32(countIf(at >= {{month:DateTime64(6, 'UTC')}})) AS month_invocations
+    FROM (
+      SELECT cost_usd AS c, at FROM (
+        SELECT * FROM {store.database}.argus_messages
+        WHERE org_id = {{org:String}} AND role = 'assistant' LIMIT 1 BY message_id)
+      UNION ALL
+      SELECT cost_usd AS c, at FROM {store.database}.investigations FINAL
+      WHERE org_id = {{org:String}} AND status IN ('complete', 'failed')
+    )
+    """
+    row = (await store.query(sql, {"org": org_id, "month": month})).dicts()[0]
+    return {
+        "cost": round(float(row["cost"] or 0.0), 10),
+        "invocations": int(row["invocations"]),
+        "month_cost": float(row["month_cost"] or 0.0),
+        "month_invocations": int(row["month_invocations"]),
+    }

@@ -176,3 +176,6 @@ async def test_argus_starts_an_investigation_that_completes_with_findings(
         f"/api/v1/ai/argus/investigations/{job_id}/", headers=other.auth
     )
     assert hidden.status_code == 404
+    usage = (await api.simulate_get("/api/usage", headers=who.auth)).json["usage"]
+    assert usage["assistant"]["invocations"] == 2  # the Argus answer and the job
+    assert usage["total_invocations"] == 2
