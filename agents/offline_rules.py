@@ -8,6 +8,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agents.nlq.offline_reply import MARKER as NLQ_MARKER
+from agents.nlq.offline_reply import nlq_reply
+
 Call = tuple[str, dict[str, Any]]
 BUILTIN_TOOLS = frozenset({"send_alert", "save_memory", "update_thread"})
 URGENT = ("urgent", "asap", "overdue", "past due", "final notice")
@@ -63,6 +66,9 @@ def decide(
     calls = tuple(c for c in scripted if c[0] in offered)
     if calls:
         return Reply("", calls)
+    if NLQ_MARKER in system:
+        text, nlq_calls = nlq_reply(system, user, results, first)
+        return Reply(text, tuple(c for c in nlq_calls if c[0] in offered))
     if results:
         return Reply(_summary(results))
     trigger = _json_line(user, "TRIGGER:")

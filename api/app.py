@@ -13,6 +13,7 @@ import falcon.asgi
 import falcon.media
 import orjson
 
+from agents.nlq.service import NlqService
 from api import errors
 from api.alert_hub import AlertHub
 from api.auth import Authenticator, AuthMiddleware
@@ -21,6 +22,7 @@ from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.health import Health, Ready
 from api.metrics import Metrics
+from api.openapi.ai_paths import AI_PATHS
 from api.openapi.core_paths import API_PATHS
 from api.openapi.document import HEALTH_PATHS, OpenApi, build_document
 from api.openapi.stream_paths import STREAM_PATHS
@@ -143,6 +145,7 @@ def build_parts(
         facts=platform.facts,
         mailroom=platform.mailroom,
         policy=platform.runtime.box.policy,
+        nlq=NlqService(platform.model.state, platform.store, settings, clock),
     )
 
 
@@ -192,6 +195,7 @@ def create_app(
                     THREAD_PATHS,
                     MEMORY_PATHS,
                     TOOL_PATHS,
+                    AI_PATHS,
                 ]
             )
         ),

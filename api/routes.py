@@ -8,6 +8,7 @@ from typing import Any
 import falcon.asgi
 
 from agents.mailroom import Mailroom
+from agents.nlq.service import NlqService
 from agents.outbound import OutboundPolicy
 from agents.watcher_runtime import WatcherRuntime
 from api.alert_hub import AlertHub
@@ -15,6 +16,7 @@ from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.presence import Presence
 from api.resources import (
+    ai_nlq,
     alert_rules,
     alerts,
     auth,
@@ -63,6 +65,7 @@ class Parts:
     facts: FactLog
     mailroom: Mailroom
     policy: OutboundPolicy
+    nlq: NlqService
 
 
 Table = list[tuple[str, object]]
@@ -186,6 +189,10 @@ def _watchers(p: Parts) -> Table:
     ]
 
 
+def _ai(p: Parts) -> Table:
+    return [("/api/v1/ai/nlq/", ai_nlq.Nlq(p.nlq))]
+
+
 class SlashAliases:
     """Falcon middleware: the watchers reference (``/api/…``, not ``/api/v1/…``)
     writes paths without a trailing slash; a client that adds one reaches the
@@ -209,6 +216,7 @@ def add_routes(app: falcon.asgi.App[Any, Any], parts: Parts) -> None:
         *_alerts(parts),
         *_prism(parts),
         *_watchers(parts),
+        *_ai(parts),
         *schema_registry.routes(parts.settings),
     ]
     for path, resource in table:
