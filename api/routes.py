@@ -15,6 +15,7 @@ from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.presence import Presence
 from api.resources import (
+    ai_memory,
     alert_rules,
     alerts,
     auth,
@@ -186,6 +187,15 @@ def _watchers(p: Parts) -> Table:
     ]
 
 
+def _ai(p: Parts) -> Table:
+    return [
+        (
+            "/api/v1/ai/argus/memory/",
+            ai_memory.ArgusMemory(p.entities, p.store, p.facts),
+        ),
+    ]
+
+
 class SlashAliases:
     """Falcon middleware: the watchers reference (``/api/…``, not ``/api/v1/…``)
     writes paths without a trailing slash; a client that adds one reaches the
@@ -209,6 +219,7 @@ def add_routes(app: falcon.asgi.App[Any, Any], parts: Parts) -> None:
         *_alerts(parts),
         *_prism(parts),
         *_watchers(parts),
+        *_ai(parts),
         *schema_registry.routes(parts.settings),
     ]
     for path, resource in table:

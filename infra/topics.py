@@ -15,6 +15,7 @@ from infra import InfraError
 from infra.settings import Settings
 from schemas.topics import (
     ACTIONS_TOPIC,
+    AI_MEMORIES_TOPIC,
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
     DERIVED_TOPIC,
@@ -97,6 +98,12 @@ TOPICS: tuple[TopicSpec, ...] = (
         None,
         {"retention.ms": str(7 * 24 * 3600 * 1000)},
         "WatcherTriggered: what each watcher's agent reacts to, by watcher id.",
+    ),
+    TopicSpec(
+        AI_MEMORIES_TOPIC,
+        None,
+        {},
+        "AiMemoryRecorded: an Argus memory with its embedding, by org id.",
     ),
 )
 

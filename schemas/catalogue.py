@@ -11,6 +11,7 @@ from typing import Any
 from schemas import SchemaError
 from schemas.topics import (
     ACTIONS_TOPIC,
+    AI_MEMORIES_TOPIC,
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
     DERIVED_TOPIC,
@@ -65,6 +66,8 @@ CATALOGUE: tuple[SchemaEntry, ...] = (
     SchemaEntry(10, ACTIONS_TOPIC, 1, "action_recorded.v1.avsc"),
     SchemaEntry(11, MEMORIES_TOPIC, 1, "memory_changed.v1.avsc"),
     SchemaEntry(12, WATCHER_TRIGGERS_TOPIC, 1, "watcher_trigger.v1.avsc"),
+    # Argus memories: one fact per memory, keyed by org, with its embedding.
+    SchemaEntry(13, AI_MEMORIES_TOPIC, 1, "ai_memory_recorded.v1.avsc"),
 )
 
 
