@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -112,6 +113,7 @@ QUERIES = (
     "generator maintenance history",
 )
 BATCH = 20_000
+Timing = tuple[list[float], float]
 
 
 def memory_text(rng: random.Random) -> str:
@@ -169,21 +171,27 @@ def load(store: ChdbStore, memories: int, seed: int) -> tuple[float, float]:
     return embed_s, insert_s
 
 
-async def timed(n: int, call: Callable[[int], Awaitable[Any]]) -> list[float]:
-    """Milliseconds of ``n`` sequential calls (after two warm-up calls)."""
+async def timed(n: int, call: Callable[[int], Awaitable[Any]]) -> Timing:
+    """Wall milliseconds of ``n`` sequential calls (after two warm-up calls), and
+    the process's CPU milliseconds per call (chDB runs in this process)."""
     for i in range(2):
         await call(i)
     times = []
+    cpu0 = time.process_time()
     for i in range(n):
         t0 = time.perf_counter()
         await call(i)
         times.append((time.perf_counter() - t0) * 1000)
-    return times
+    return times, (time.process_time() - cpu0) * 1000 / n
 
 
-def line(label: str, times: list[float]) -> str:
+def line(label: str, timing: Timing) -> str:
+    times, cpu_ms = timing
     p50, p99 = percentile(times, 50), percentile(times, 99)
-    return f"- {label}: p50 {p50:.2f} ms, p99 {p99:.2f} ms ({len(times)} runs)"
+    return (
+        f"- {label}: p50 {p50:.2f} ms, p99 {p99:.2f} ms, CPU {cpu_ms:.2f} ms "
+        f"per call ({len(times)} runs)"
+    )
 
 
 async def measure(store: AsyncStore, queries: int) -> list[str]:
@@ -234,6 +242,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="vigil-bench-memory-") as path:
         store = ChdbStore(path, "bench")
         migrate(store)
@@ -246,6 +255,8 @@ def main() -> None:
             f"{total / insert_s:,.0f} rows/s (Arrow, {BATCH:,} a block)",
             *asyncio.run(measure(AsyncStore(store), args.queries)),
             f"- peak RSS of the benchmark process: {peak_rss_mib():,.0f} MiB",
+            f"- load average (1 min) before / after: {load_before:.1f} / "
+            f"{os.getloadavg()[0]:.1f} (a shared machine: wall times grow with it)",
         ]
         store.close()
     body = "\n".join(figures)

@@ -222,3 +222,26 @@ async def test_agents_remember_and_recall_through_the_same_store(
     assert found["id"] == "agent-memory-1" and found["score"] > 0.5
     assert [m["id"] for m in await listed(api, who)] == ["agent-memory-1"]
     assert await recall(parts.store, "another-org", "compressor") == []
+
+
+async def test_a_memory_stored_twice_is_returned_once(api: Api, app: VigilApp) -> None:
+    who = await register(api)
+    texts = ("Pump 4 impeller replaced", "Pump 4 impeller worn", "Fan 9 belt slack")
+    for text in texts:
+        await post(api, who, content=text)
+    mine = await listed(api, who)
+    store = app.parts.store
+    # As a replay past the deduplication window would: every row stored again.
+    copy = (
+        f"INSERT INTO {store.database}.ai_memories SELECT * FROM "
+        f"{store.database}.ai_memories WHERE memory_id IN {{ids:Array(String)}}"
+    )
+    for _ in range(2):
+        await store.command(copy, {"ids": [m["id"] for m in mine]})
+    assert await listed(api, who) == mine
+    # limit 3: the top 6 rows hold only 2 ids, so the exact query runs.
+    for limit in (1, 2, 3, 10):
+        found = await listed(api, who, q="pump impeller", limit=limit)
+        ids = [m["id"] for m in found]
+        assert len(ids) == len(set(ids)) == min(limit, 3), limit
+    assert {m["content"] for m in found} == set(texts)
