@@ -93,6 +93,7 @@ async def recall(
     """An org's memories: ranked for ``query`` (each with ``score``), or newest
     first without one."""
     text = rules.search_text(query)
+    limit = rules.result_limit(limit)
     chosen = filters or MemoryFilters()
     if text is None:
         return await latest_memories(store, org_id, chosen, limit)

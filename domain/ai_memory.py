@@ -19,6 +19,7 @@ DEFAULT_TYPE = "observation"
 DEFAULT_SALIENCE = 0.5
 MAX_CONTENT = 10_000
 MAX_QUERY = 1_000
+MAX_LIMIT = 1_000
 
 # score = 0.75 * similarity + 0.15 * salience + 0.10 * recency, where similarity is
 # the cosine similarity of query and memory (1 - cosineDistance), and recency
@@ -91,6 +92,13 @@ def search_text(query: str | None) -> str | None:
     if len(text) > MAX_QUERY:
         raise Invalid("q", f"must be at most {MAX_QUERY} characters")
     return text or None
+
+
+def result_limit(limit: int) -> int:
+    """How many memories a listing or search answers: 1 to 1,000."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid("limit", f"must be between 1 and {MAX_LIMIT}")
+    return limit
 
 
 def score(similarity: float, salience: float, age_s: float) -> float:

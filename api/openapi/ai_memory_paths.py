@@ -65,7 +65,7 @@ AI_MEMORY_PATHS: Doc = {
                 q("device_id", "Only memories about this device."),
                 q("site_id", "Only memories about this site."),
                 q("memory_type", f"One of {_TYPES}."),
-                q("limit", "1-1000, default 100.", "integer"),
+                q("limit", f"1-{rules.MAX_LIMIT}, default 100.", "integer"),
             ],
             description=SEARCH_NOTE,
         ),

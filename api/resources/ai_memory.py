@@ -28,7 +28,7 @@ class ArgusMemory:
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
-        limit = parse_int("limit", req.get_param("limit") or "100", 1, 1000)
+        limit = parse_int("limit", req.get_param("limit") or "100", 1, rules.MAX_LIMIT)
         chosen = rules.filters(
             device_id=req.get_param("device_id"),
             site_id=req.get_param("site_id"),

@@ -81,6 +81,13 @@ def test_search_text_is_none_when_blank_and_bounded() -> None:
         m.search_text("x" * 1_001)
 
 
+def test_a_result_limit_is_1_to_1000() -> None:
+    assert m.result_limit(1) == 1 and m.result_limit(1_000) == 1_000
+    for bad in (0, -1, 1_001):
+        with pytest.raises(Invalid):
+            m.result_limit(bad)
+
+
 def test_score_blends_similarity_salience_and_recency() -> None:
     assert m.score(1.0, 1.0, 0) == pytest.approx(1.0)
     assert m.score(0.0, 0.0, 30 * 86_400) == pytest.approx(0.10 * math.exp(-1))
