@@ -13,6 +13,7 @@ import falcon.asgi
 import falcon.media
 import orjson
 
+from agents import embeddings
 from api import errors
 from api.alert_hub import AlertHub
 from api.auth import Authenticator, AuthMiddleware
@@ -21,6 +22,7 @@ from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.health import Health, Ready
 from api.metrics import Metrics
+from api.openapi.ai_memory_paths import AI_MEMORY_PATHS
 from api.openapi.ai_paths import AI_PATHS
 from api.openapi.argus_paths import ARGUS_PATHS
 from api.openapi.canvas_paths import CANVAS_PATHS
@@ -54,12 +56,21 @@ class Lifespan:
         self.platform = platform
         self.parts = parts
         self._presence: asyncio.Task[None] | None = None
+        self._embeddings: asyncio.Task[None] | None = None
 
     async def process_startup(self, scope: Any, event: Any) -> None:
         await self.platform.start()
         await self.parts.hub.start()
         self.parts.usage.start()
         self._presence = asyncio.create_task(self._refresh_presence(), name="presence")
+        # Argus memory's model takes about a second to load: before the first call.
+        self._embeddings = asyncio.create_task(self._warm(), name="embeddings")
+
+    async def _warm(self) -> None:
+        try:
+            await asyncio.to_thread(embeddings.warm)
+        except embeddings.EmbeddingError:  # memory calls answer the error later
+            log.exception("could not load the embedding model")
 
     async def _refresh_presence(self) -> None:
         """Devices seen by other API nodes: reload last-seen times every 2 s."""
@@ -200,6 +211,7 @@ def create_app(
                     TOOL_PATHS,
                     ARGUS_PATHS,
                     AI_PATHS,
+                    AI_MEMORY_PATHS,
                 ]
             )
         ),

@@ -18,6 +18,7 @@ from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.presence import Presence
 from api.resources import (
+    ai_memory,
     ai_nlq,
     alert_rules,
     alerts,
@@ -220,6 +221,7 @@ def _ai(p: Parts) -> Table:
         ("/api/v1/ai/nlq/", ai_nlq.Nlq(p.nlq)),
         (f"{base}/message/", argus.ArgusMessage(p.entities, p.store, p.argus)),
         (f"{base}/conversations/", argus.Conversations(p.store)),
+        (f"{base}/memory/", ai_memory.ArgusMemory(p.entities, p.store, p.facts)),
         (f"{base}/investigations/", argus.Investigations(p.store)),
         (
             f"{base}/investigations/{{investigation_id}}/",

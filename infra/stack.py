@@ -23,6 +23,7 @@ from infra.kafka import AsyncProducer
 from infra.remote_store import RemoteStore
 from infra.settings import Settings
 from infra.topics import TOPICS, ensure_topics
+from projections.ai_memories import ai_memory_projection
 from projections.alerts import AlertsProjection
 from projections.archive import EntityArchive, rehydrate
 from projections.entitylog import EntityLog
@@ -125,6 +126,7 @@ class Platform:
             Projector(self.settings, self.store, DerivedProjection()),
             Projector(self.settings, self.store, AlertsProjection()),
             *(Projector(self.settings, self.store, p) for p in fact_projections()),
+            Projector(self.settings, self.store, ai_memory_projection()),
         ]
         await asyncio.gather(*(p.start() for p in self.projectors))
 

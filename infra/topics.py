@@ -15,6 +15,7 @@ from infra import InfraError
 from infra.settings import Settings
 from schemas.topics import (
     ACTIONS_TOPIC,
+    AI_MEMORIES_TOPIC,
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
     ARGUS_MESSAGES_TOPIC,
@@ -105,6 +106,12 @@ TOPICS: tuple[TopicSpec, ...] = (
     ),
     TopicSpec(
         INVESTIGATIONS_TOPIC, None, {}, "InvestigationChanged: state, by org id."
+    ),
+    TopicSpec(
+        AI_MEMORIES_TOPIC,
+        None,
+        {},
+        "AiMemoryRecorded: an Argus memory with its embedding, by org id.",
     ),
 )
 

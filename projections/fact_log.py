@@ -1,4 +1,5 @@
-"""Append watcher facts to their topics, with read-your-writes through ClickHouse.
+"""Append facts (watcher facts, Argus memories and conversations, investigations)
+to their topics, with read-your-writes through ClickHouse.
 
 A fact is acknowledged once Kafka has it (``acks=all``); a writer that must see it
 in the next read (an API call that answers with the new state, an agent that reads
@@ -11,16 +12,31 @@ from collections.abc import Sequence
 
 from infra.kafka import AsyncProducer, Delivered
 from infra.settings import Settings
+from projections.ai_memories import ai_memory_projection
 from projections.progress import ProjectionProgress
 from projections.watcher_facts import fact_projections
+from schemas.ai_memory import AiMemoryRecorded, encode_ai_memory
 from schemas.watcher_facts import Fact, encode_fact, key_of
 
 # The projection that stores each fact topic (triggers have none).
-_PROJECTION_OF = {p.topic: p.name for p in fact_projections()}
+_PROJECTION_OF = {
+    p.topic: p.name for p in [*fact_projections(), ai_memory_projection()]
+}
+
+# Watcher facts, keyed by watcher; org-wide facts (Argus memories), keyed by org.
+AnyFact = Fact | AiMemoryRecorded
+
+
+def _wire(fact: AnyFact) -> tuple[bytes, bytes]:
+    """The record's key and value."""
+    if isinstance(fact, AiMemoryRecorded):
+        return fact.key.encode(), encode_ai_memory(fact)
+    return key_of(fact), encode_fact(fact)
 
 
 class FactLog:
-    """Write facts keyed by their watcher; optionally wait for their projection."""
+    """Write facts keyed by their watcher, conversation or org; optionally wait for
+    their projection."""
 
     def __init__(
         self,
@@ -33,33 +49,32 @@ class FactLog:
         self.progress = progress
 
     async def append(
-        self, fact: Fact, *, visible: bool = True, derived: bool = False
+        self, fact: AnyFact, *, visible: bool = True, derived: bool = False
     ) -> Delivered:
         """Append one fact; with ``visible``, return once reads show it."""
         (delivered,) = await self.append_all([fact], visible=visible, derived=derived)
         return delivered
 
     async def append_all(
-        self, facts: Sequence[Fact], *, visible: bool = True, derived: bool = False
+        self, facts: Sequence[AnyFact], *, visible: bool = True, derived: bool = False
     ) -> list[Delivered]:
         """Append facts in order; with ``visible``, return once reads show them.
 
         A ``derived`` fact (what an agent made of a trigger it consumed) is not held
         to ``VIGIL_ACK_AFTER=projection``: nobody waits for its acknowledgement, and
         its source is redelivered if it is lost before being stored."""
-        delivered = [
-            await self.producer.send(
-                self.settings.topic(f.topic),
-                encode_fact(f),
-                key=key_of(f),
-            )
-            for f in facts
-        ]
+        delivered = []
+        for f in facts:
+            key, value = _wire(f)
+            topic = self.settings.topic(f.topic)
+            delivered.append(await self.producer.send(topic, value, key=key))
         if visible or (self.settings.ack_after_projection and not derived):
             await self._stored(facts, delivered)
         return delivered
 
-    async def _stored(self, facts: Sequence[Fact], delivered: list[Delivered]) -> None:
+    async def _stored(
+        self, facts: Sequence[AnyFact], delivered: list[Delivered]
+    ) -> None:
         if self.progress is None:
             return
         last: dict[tuple[str, str, int], int] = {}

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from infra.clickhouse import ClickHouseStore
+from projections.ai_memories import AI_MEMORY_TABLES
 from projections.watcher_facts import ARGUS_TABLES, WATCHER_TABLES
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(4, "watcher mails, threads, actions and memories", WATCHER_TABLES),
     Migration(5, "argus conversations", ARGUS_TABLES),
+    Migration(6, "Argus memories with their embeddings", AI_MEMORY_TABLES),
 )
 
 RETENTION = (

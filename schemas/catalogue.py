@@ -11,6 +11,7 @@ from typing import Any
 from schemas import SchemaError
 from schemas.topics import (
     ACTIONS_TOPIC,
+    AI_MEMORIES_TOPIC,
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
     ARGUS_MESSAGES_TOPIC,
@@ -69,6 +70,8 @@ CATALOGUE: tuple[SchemaEntry, ...] = (
     SchemaEntry(12, WATCHER_TRIGGERS_TOPIC, 1, "watcher_trigger.v1.avsc"),
     SchemaEntry(13, ARGUS_MESSAGES_TOPIC, 1, "argus_message.v1.avsc"),
     SchemaEntry(14, INVESTIGATIONS_TOPIC, 1, "investigation_changed.v1.avsc"),
+    # Argus memories: one fact per memory, keyed by org, with its embedding.
+    SchemaEntry(15, AI_MEMORIES_TOPIC, 1, "ai_memory_recorded.v1.avsc"),
 )
 
 

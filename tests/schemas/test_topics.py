@@ -25,6 +25,7 @@ def test_published_topic_names_do_not_change() -> None:
         "vigil.watcher-triggers.v1",
         "vigil.argus-messages.v1",
         "vigil.investigations.v1",
+        "vigil.ai-memories.v1",
     }
 
 
