@@ -13,15 +13,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from agents import ai_memory
 from agents.investigator import Investigator
 from agents.loop import Tool
 from domain import alert_rules, canvas
-from domain.clock import IdGenerator
+from domain.clock import Clock, IdGenerator, utc_now
 from domain.context import Context
 from domain.entity import Entity, EntityChanged
 from domain.entity_state import EntityState
 from domain.states import Binding, Device, PanelLayout, Site
 from infra.clickhouse import AsyncStore
+from projections.fact_log import FactLog
 from projections.telemetry import latest_readings
 from schemas import quantities
 
@@ -55,6 +57,8 @@ class ArgusToolBox:
     new_id: IdGenerator
     query_data: QueryData | None = None
     investigator: Investigator | None = None
+    facts: FactLog | None = None
+    clock: Clock = utc_now
 
     def tools(self, turn: ArgusTurn) -> list[Tool]:
         """The tools of one turn."""
@@ -86,6 +90,13 @@ class ArgusToolBox:
                 lambda a: self.configure_alert(turn, a),
             ),
             Tool(
+                "save_memory",
+                "Remember a fact about the org's equipment (maintenance, anomalies, "
+                "procedures, observations) for later questions.",
+                ai_memory.REMEMBER_TOOL,
+                lambda a: self.save_memory(turn, a),
+            ),
+            Tool(
                 "start_investigation",
                 "Start a background investigation of a device's behaviour.",
                 _schema(
@@ -96,6 +107,27 @@ class ArgusToolBox:
                 lambda a: self.investigate(turn, a),
             ),
         ]
+
+    async def save_memory(self, turn: ArgusTurn, args: dict[str, Any]) -> str:
+        """Store an Argus memory (the page's device unless another is named)."""
+        if self.facts is None:
+            return _answer("Memories are not available here.", ok=False)
+        org = turn.ctx.org_id
+        device = self._device(org, args.get("device_id") or turn.page.get("device_id"))
+        memory = await ai_memory.remember(
+            self.facts,
+            self.state,
+            org,
+            str(args["content"]),
+            memory_id=self.new_id(),
+            at=self.clock(),
+            memory_type=args.get("memory_type"),
+            salience=args.get("salience"),
+            device_id=device.entity_id if device else None,
+            site_id=args.get("site_id") or turn.page.get("site_id"),
+            actor=turn.ctx.actor,
+        )
+        return _answer(f"Saved the memory: {memory['content']}", memory_id=memory["id"])
 
     async def investigate(self, turn: ArgusTurn, args: dict[str, Any]) -> str:
         """Start a background investigation of a device (or the page's)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents import ai_memory
 from agents.argus import Argus, ArgusConfig
 from agents.argus_tools import ArgusToolBox
 from agents.investigator import Investigator, InvestigatorConfig
@@ -15,6 +16,7 @@ from agents.nlq.service import NlqService
 from agents.outbound import OutboundPolicy
 from agents.watcher_runtime import RuntimeConfig, WatcherRuntime
 from agents.watcher_tools import ToolBox
+from domain.ai_memory import MemoryFilters
 from domain.clock import Clock, IdGenerator
 from domain.entity_state import EntityState
 from infra.clickhouse import AsyncStore
@@ -55,14 +57,28 @@ def argus_assistant(
     limits = Limits(
         settings.agent_max_steps, settings.agent_max_tokens, settings.agent_timeout_s
     )
+
+    async def recall(org_id: str, query: str, device_id: str | None) -> list[str]:
+        filters = MemoryFilters(device_id=device_id) if device_id else None
+        found = await ai_memory.recall(store, org_id, query, 5, filters)
+        return [str(m["content"]) for m in found]
+
     investigator = Investigator(
         store,
         facts,
         InvestigatorConfig(settings.llm_model, settings.llm_fallback, limits),
         clock,
+        recall,
     )
     box = ArgusToolBox(
-        state, writer, store, new_id, query_data=query_data, investigator=investigator
+        state,
+        writer,
+        store,
+        new_id,
+        query_data=query_data,
+        investigator=investigator,
+        facts=facts,
+        clock=clock,
     )
     config = ArgusConfig(settings.llm_model, settings.llm_fallback, limits)
     return Argus(box, facts, config, clock)

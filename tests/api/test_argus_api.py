@@ -179,3 +179,22 @@ async def test_argus_starts_an_investigation_that_completes_with_findings(
     usage = (await api.simulate_get("/api/usage", headers=who.auth)).json["usage"]
     assert usage["assistant"]["invocations"] == 2  # the Argus answer and the job
     assert usage["total_invocations"] == 2
+
+
+async def test_argus_remembers_and_the_memory_is_found_by_search(api: Api) -> None:
+    who = await register(api)
+    device_id, _ = await device(api, who, "Pump 4")
+    events = await ask(
+        api,
+        who,
+        message="Remember that the Pump 4 bearing was replaced in January 2026",
+        page_context={"device_id": device_id},
+    )
+    (result,) = [e for e in events if e["event"] == "tool_result"]
+    assert result["tool"] == "save_memory" and result["result"]["ok"], result
+    found = await api.simulate_get(
+        "/api/v1/ai/argus/memory/?q=pump+bearing", headers=who.auth
+    )
+    (memory,) = found.json["memories"]
+    assert memory["memory_type"] == "maintenance"
+    assert memory["device_id"] == device_id
