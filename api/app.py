@@ -17,10 +17,12 @@ from api import errors
 from api.alert_hub import AlertHub
 from api.auth import Authenticator, AuthMiddleware
 from api.body_limits import BodyLimit, RequireJson
+from api.console.routes import add_console_routes
 from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.health import Health, Ready
 from api.metrics import Metrics
+from api.openapi.console_paths import CONSOLE_PATHS
 from api.openapi.core_paths import API_PATHS
 from api.openapi.document import HEALTH_PATHS, OpenApi, build_document
 from api.openapi.stream_paths import STREAM_PATHS
@@ -192,9 +194,11 @@ def create_app(
                     THREAD_PATHS,
                     MEMORY_PATHS,
                     TOOL_PATHS,
+                    CONSOLE_PATHS,
                 ]
             )
         ),
     )
     add_routes(app, parts)
+    add_console_routes(app)
     return VigilApp(app, platform, parts)
