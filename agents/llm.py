@@ -58,6 +58,8 @@ _LOCK = threading.Lock()
 def _lib() -> Any:
     """litellm, imported and set up once (offline provider, quiet, prices)."""
     with _LOCK:
+        # litellm's pydantic models warn about ReadOnly TypedDict items as it loads.
+        warnings.filterwarnings("ignore", r".*`ReadOnly` qualifier", UserWarning)
         import litellm
 
         _quiet_litellm(litellm)

@@ -59,6 +59,9 @@ class LoopResult:
     stopped: str | None
 
 
+Observer = Callable[[dict[str, Any]], Awaitable[None]]
+
+
 @dataclass
 class _Run:
     """What one loop has done so far, kept so a timeout can still report it."""
@@ -71,6 +74,11 @@ class _Run:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     pending: ToolCall | None = None
+    observer: Observer | None = None
+
+    async def tell(self, event: dict[str, Any]) -> None:
+        if self.observer is not None:
+            await self.observer(event)
 
     @property
     def tokens(self) -> int:
@@ -118,11 +126,14 @@ async def run_loop(
     limits: Limits = Limits(),  # noqa: B008 - frozen, so sharing the default is safe
     *,
     history: Sequence[dict[str, Any]] = (),
+    observer: Observer | None = None,
 ) -> LoopResult:
-    """Let the model call tools until it answers or a limit stops it."""
+    """Let the model call tools until it answers or a limit stops it; ``observer``
+    hears each tool call start (``thinking`` calling), its result (``tool_result``)
+    and its end (``thinking`` done), as they happen."""
     system_message = {"role": "system", "content": system}
     messages = [system_message, *history, {"role": "user", "content": user}]
-    run = _Run(model=model, messages=messages)
+    run = _Run(model=model, messages=messages, observer=observer)
     try:
         async with asyncio.timeout(limits.timeout_s):
             stopped = await _steps(run, {t.name: t for t in tools}, limits)
@@ -153,7 +164,12 @@ async def _execute_all(
     run.messages.append(_assistant_message(completion))
     for call in completion.tool_calls:
         run.pending = call
+        await run.tell({"event": "thinking", "tool": call.name, "status": "calling"})
         record = await _execute(tools.get(call.name), call)
+        await run.tell(
+            {"event": "tool_result", "tool": call.name, "result": _shown(record)}
+        )
+        await run.tell({"event": "thinking", "tool": call.name, "status": "done"})
         run.pending = None
         run.calls.append(record)
         run.messages.append(_tool_message(call, record.result))
@@ -186,6 +202,14 @@ def _schema_problem(schema: dict[str, Any], arguments: dict[str, Any]) -> str | 
     except jsonschema.exceptions.SchemaError as ex:
         return f"the tool's schema is invalid: {ex.message}"
     return None
+
+
+def _shown(record: ToolCallRecord) -> Any:
+    """A tool's result as an observer sees it: its JSON when it is JSON."""
+    try:
+        return json.loads(record.result)
+    except ValueError:
+        return {"ok": record.ok, "text": record.result}
 
 
 def _refused(call: ToolCall, result: str) -> ToolCallRecord:

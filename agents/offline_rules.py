@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agents.argus_rules import argus_answer, argus_calls, findings
+
 Call = tuple[str, dict[str, Any]]
 BUILTIN_TOOLS = frozenset({"send_alert", "save_memory", "update_thread"})
 URGENT = ("urgent", "asap", "overdue", "past due", "final notice")
@@ -63,9 +65,15 @@ def decide(
     calls = tuple(c for c in scripted if c[0] in offered)
     if calls:
         return Reply("", calls)
+    argus = "build_dashboard" in offered or "query_data" in offered
     if results:
-        return Reply(_summary(results))
+        return Reply(argus_answer(results) if argus else _summary(results))
     trigger = _json_line(user, "TRIGGER:")
+    if argus and trigger is None and first:
+        page = _json_line(user, "CONTEXT:") or {}
+        found = argus_calls(_prose(user), page, list(offered))
+        if found:
+            return Reply("", tuple(found))
     if trigger and trigger.get("type") != "manual" and first:
         calls = tuple(_trigger_calls(system, trigger, offered))
         return Reply("", calls) if calls else Reply(_no_action(trigger))
@@ -275,6 +283,8 @@ def _no_action(trigger: dict[str, Any]) -> str:
 
 
 def _chat(question: str, context: dict[str, Any]) -> str:
+    if isinstance(context.get("investigation"), dict):
+        return findings(context["investigation"])
     threads = list(context.get("active_threads") or [])
     memories = [str(m) for m in context.get("memories") or []]
     asked = question.lower()

@@ -9,7 +9,7 @@ plain, JSON-able data so a Faust table can hold it as a dict.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,3 +114,23 @@ def _bounded(index: ThreadIndex, max_messages: int) -> ThreadIndex:
         by_subject={s: t for s, t in index.by_subject.items() if t in live},
         order=index.order[excess:],
     )
+
+
+def index_from_history(
+    messages: Iterable[tuple[str, str, str]],
+    max_messages: int = DEFAULT_MAX_MESSAGES,
+) -> ThreadIndex:
+    """Rebuild an index from stored (message id, thread id, subject), oldest first
+    (after its table was lost, e.g. with a broker that kept topics in memory)."""
+    by_message: dict[str, str] = {}
+    by_subject: dict[str, str] = {}
+    order: list[str] = []
+    for message_id, thread_id, subject in messages:
+        if message_id not in by_message:
+            order.append(message_id)
+        by_message[message_id] = thread_id
+        normalized = normalize_subject(subject)
+        if normalized:
+            by_subject[normalized] = thread_id
+    index = ThreadIndex(by_message, by_subject, tuple(order))
+    return _bounded(index, max_messages)

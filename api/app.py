@@ -22,6 +22,8 @@ from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.health import Health, Ready
 from api.metrics import Metrics
+from api.openapi.argus_paths import ARGUS_PATHS
+from api.openapi.canvas_paths import CANVAS_PATHS
 from api.openapi.console_paths import CONSOLE_PATHS
 from api.openapi.core_paths import API_PATHS
 from api.openapi.document import HEALTH_PATHS, OpenApi, build_document
@@ -145,6 +147,7 @@ def build_parts(
         facts=platform.facts,
         mailroom=platform.mailroom,
         policy=platform.runtime.box.policy,
+        argus=platform.argus,
     )
 
 
@@ -190,10 +193,12 @@ def create_app(
                     HEALTH_PATHS,
                     API_PATHS,
                     STREAM_PATHS,
+                    CANVAS_PATHS,
                     WATCHER_PATHS,
                     THREAD_PATHS,
                     MEMORY_PATHS,
                     TOOL_PATHS,
+                    ARGUS_PATHS,
                     CONSOLE_PATHS,
                 ]
             )

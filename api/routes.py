@@ -7,18 +7,23 @@ from typing import Any
 
 import falcon.asgi
 
+from agents.argus import Argus
 from agents.mailroom import Mailroom
 from agents.outbound import OutboundPolicy
 from agents.watcher_runtime import WatcherRuntime
 from api.alert_hub import AlertHub
+from api.canvas_page import PublicPages
 from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.presence import Presence
 from api.resources import (
     alert_rules,
     alerts,
+    argus,
     auth,
     bindings,
+    canvas,
+    canvas_public,
     catalog,
     devices,
     explorer,
@@ -63,6 +68,7 @@ class Parts:
     facts: FactLog
     mailroom: Mailroom
     policy: OutboundPolicy
+    argus: Argus
 
 
 Table = list[tuple[str, object]]
@@ -158,6 +164,25 @@ def _prism(p: Parts) -> Table:
     ]
 
 
+def _canvas(p: Parts) -> Table:
+    one = "/api/v1/canvas/{dashboard_id}"
+    shared = "/api/v1/canvas/public/{token}"
+    gate = canvas_public.ShareGate(p.entities.state, p.settings)
+    pages = PublicPages(p.settings.canvas_frame_ancestors)
+    return [
+        ("/api/v1/canvas/", canvas.Dashboards(p.entities)),
+        (f"{one}/", canvas.DashboardItem(p.entities)),
+        (f"{one}/share/", canvas.DashboardShare(p.entities)),
+        (f"{one}/alerts/", canvas.DashboardAlerts(p.entities, p.store)),
+        (f"{shared}/", canvas_public.PublicDashboard(gate, pages)),
+        (
+            f"{shared}/query/",
+            canvas_public.PublicQuery(gate, p.store, p.clock, p.settings),
+        ),
+        (f"{shared}/alerts/", canvas_public.PublicAlerts(gate, p.store)),
+    ]
+
+
 def _watchers(p: Parts) -> Table:
     w = "/api/watchers/{watcher_id}"
     data = watcher_data.WatcherData(p.entities, p.store, p.facts)
@@ -186,6 +211,19 @@ def _watchers(p: Parts) -> Table:
     ]
 
 
+def _ai(p: Parts) -> Table:
+    base = "/api/v1/ai/argus"
+    return [
+        (f"{base}/message/", argus.ArgusMessage(p.entities, p.store, p.argus)),
+        (f"{base}/conversations/", argus.Conversations(p.store)),
+        (f"{base}/investigations/", argus.Investigations(p.store)),
+        (
+            f"{base}/investigations/{{investigation_id}}/",
+            argus.Investigation(p.store),
+        ),
+    ]
+
+
 class SlashAliases:
     """Falcon middleware: the watchers reference (``/api/…``, not ``/api/v1/…``)
     writes paths without a trailing slash; a client that adds one reaches the
@@ -208,7 +246,9 @@ def add_routes(app: falcon.asgi.App[Any, Any], parts: Parts) -> None:
         *_telemetry(parts),
         *_alerts(parts),
         *_prism(parts),
+        *_canvas(parts),
         *_watchers(parts),
+        *_ai(parts),
         *schema_registry.routes(parts.settings),
     ]
     for path, resource in table:

@@ -34,6 +34,7 @@ class EntityType(StrEnum):
     WATCHER = "watcher"
     CUSTOM_TOOL = "custom_tool"
     CHANNEL = "channel"
+    DASHBOARD = "dashboard"
 
 
 class EntityStateBase(msgspec.Struct, frozen=True, kw_only=True):

@@ -36,3 +36,8 @@ def ingest_token_key(token: str) -> str:
 def custom_tool_name_key(watcher_id: str, name: str) -> str:
     """A custom tool's name within its watcher."""
     return f"custom_tool.name:{watcher_id}:{name}"
+
+
+def dashboard_share_key(digest: str) -> str:
+    """The SHA-256 of a dashboard's share token."""
+    return f"dashboard.share:{digest}"

@@ -192,6 +192,39 @@ class Channel(EntityStateBase, frozen=True, kw_only=True):
     updated_at: str | None = None
 
 
+class PanelLayout(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a panel sits on the dashboard's grid (cells)."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+class DashboardPanel(msgspec.Struct, frozen=True, kw_only=True):
+    """One panel of a dashboard: what it shows (series ids) and where."""
+
+    id: str
+    type: str
+    title: str
+    binding_ids: tuple[str, ...] = ()
+    field_ids: tuple[str, ...] = ()
+    options: dict[str, Any] = {}
+    layout: PanelLayout
+
+
+class Dashboard(EntityStateBase, frozen=True, kw_only=True):
+    """A Canvas dashboard; ``share_token`` is its public link's secret (kept, so
+    the owner sees the link again; its SHA-256 is the unique key)."""
+
+    entity_type: ClassVar[EntityType] = EntityType.DASHBOARD
+    name: str
+    description: str = ""
+    panels: tuple[DashboardPanel, ...] = ()
+    share_token: str | None = None
+    updated_at: str | None = None
+
+
 STATE_TYPES: dict[EntityType, type[EntityStateBase]] = {
     cls.entity_type: cls
     for cls in (
@@ -208,6 +241,7 @@ STATE_TYPES: dict[EntityType, type[EntityStateBase]] = {
         Watcher,
         CustomTool,
         Channel,
+        Dashboard,
     )
 }
 

@@ -90,6 +90,20 @@ class Settings:
     )
     ingest_rate_limit_burst: int = _doc(400, "Burst size of the ingest limit.")
     explorer_max_series: int = _doc(50, "Most binding ids in one explorer query.")
+    canvas_max_range_days: int = _doc(
+        400, "Longest time range a shared dashboard's public query may ask for."
+    )
+    canvas_public_rate_per_s: float = _doc(
+        10.0,
+        "Requests per second to a dashboard's public link, per share token and "
+        "per client address (each its own bucket).",
+    )
+    canvas_public_burst: int = _doc(100, "Burst size of the public dashboard limits.")
+    canvas_frame_ancestors: str = _doc(
+        "*",
+        "Who may embed public dashboards in a frame: the CSP frame-ancestors "
+        "sources, space-separated (e.g. https://portal.example.com, or 'none').",
+    )
     faust_enabled: bool = _doc(True, "Run the Faust app inside the API process.")
     projectors_enabled: bool = _doc(True, "Run the projectors inside the API process.")
     alert_tick_s: float = _doc(
@@ -147,6 +161,10 @@ class Settings:
         "(on-premise); everything else private is refused.",
     )
     webhook_timeout_s: float = _doc(10.0, "Timeout of one outgoing webhook call.")
+    investigate_critical: bool = _doc(
+        True,
+        "Start an investigation (a background agent job) for every critical alert.",
+    )
 
     @classmethod
     def from_env(

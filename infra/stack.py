@@ -11,6 +11,9 @@ import logging
 import time
 from typing import Any
 
+from agents.argus import Argus, ArgusConfig
+from agents.argus_tools import ArgusToolBox
+from agents.investigator import Investigator, InvestigatorConfig
 from agents.llm import register_prices
 from agents.llm import warm as warm_llm
 from agents.loop import Limits
@@ -53,6 +56,30 @@ def parse_prices(text: str) -> dict[str, tuple[float, float]]:
         except ValueError as ex:
             raise SettingsError(f"VIGIL_LLM_PRICES: cannot read {item!r}") from ex
     return prices
+
+
+def argus_assistant(
+    settings: Settings,
+    state: EntityState,
+    writer: EntityLog,
+    store: AsyncStore,
+    facts: FactLog,
+    clock: Clock,
+    new_id: IdGenerator,
+) -> Argus:
+    """Argus with its tools, on the configured model."""
+    limits = Limits(
+        settings.agent_max_steps, settings.agent_max_tokens, settings.agent_timeout_s
+    )
+    investigator = Investigator(
+        store,
+        facts,
+        InvestigatorConfig(settings.llm_model, settings.llm_fallback, limits),
+        clock,
+    )
+    box = ArgusToolBox(state, writer, store, new_id, investigator=investigator)
+    config = ArgusConfig(settings.llm_model, settings.llm_fallback, limits)
+    return Argus(box, facts, config, clock)
 
 
 def watcher_runtime(
@@ -109,6 +136,15 @@ class Platform:
         self.facts = FactLog(settings, self.producer, self.fact_progress)
         self.runtime = watcher_runtime(
             settings, self.model.state, self.store, self.facts, clock, new_id
+        )
+        self.argus = argus_assistant(
+            settings,
+            self.model.state,
+            self.entities,
+            self.store,
+            self.facts,
+            clock,
+            new_id,
         )
         self.mailroom = Mailroom(
             self.model.state, self.facts, clock, settings.mail_domain
@@ -194,8 +230,9 @@ class Platform:
         self.prism = PrismAgents(
             self.faust, s, state, self.producer, self.clock, self.new_id
         )
+        investigator = self.argus.box.investigator if s.investigate_critical else None
         self.watchers = WatcherAgents(
-            self.faust, s, state, self.producer, self.runtime, self.clock
+            self.faust, s, state, self.producer, self.runtime, self.clock, investigator
         )
         await self.faust.start()
 

@@ -17,8 +17,10 @@ from schemas.topics import (
     ACTIONS_TOPIC,
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
+    ARGUS_MESSAGES_TOPIC,
     DERIVED_TOPIC,
     ENTITIES_TOPIC,
+    INVESTIGATIONS_TOPIC,
     MAIL_TOPIC,
     MEASUREMENTS_TOPIC,
     MEMORIES_TOPIC,
@@ -97,6 +99,12 @@ TOPICS: tuple[TopicSpec, ...] = (
         None,
         {"retention.ms": str(7 * 24 * 3600 * 1000)},
         "WatcherTriggered: what each watcher's agent reacts to, by watcher id.",
+    ),
+    TopicSpec(
+        ARGUS_MESSAGES_TOPIC, None, {}, "Argus conversation messages, by conversation."
+    ),
+    TopicSpec(
+        INVESTIGATIONS_TOPIC, None, {}, "InvestigationChanged: state, by org id."
     ),
 )
 

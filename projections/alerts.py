@@ -10,6 +10,8 @@ its first offset, the one the live stream delivered.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,6 +103,14 @@ LIMIT {{{{limit:UInt32}}}} OFFSET {{{{offset:UInt32}}}}
 """
 
 
+@dataclass(frozen=True)
+class AlertScope:
+    """Alerts of any of these devices, or of any of these series."""
+
+    device_ids: Sequence[str] = ()
+    series_ids: Sequence[str] = ()
+
+
 async def list_events(
     store: AsyncStore,
     org_id: str,
@@ -109,12 +119,20 @@ async def list_events(
     severity: str | None = None,
     device_id: str | None = None,
     event_id: str | None = None,
+    among: AlertScope | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Alerts of one org, newest first, filtered."""
+    """Alerts of one org, newest first, filtered (``among``: only alerts of
+    those devices or series)."""
     where, having = [], ""
     params: dict[str, Any] = {"org": org_id, "limit": limit, "offset": offset}
+    if among is not None:
+        where.append(
+            "(t.device_id IN {devices:Array(String)} "
+            "OR t.series_id IN {series:Array(String)})"
+        )
+        params.update(devices=list(among.device_ids), series=list(among.series_ids))
     if severity:
         where.append("t.severity = {severity:String}")
         params["severity"] = severity

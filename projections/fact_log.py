@@ -13,7 +13,7 @@ from infra.kafka import AsyncProducer, Delivered
 from infra.settings import Settings
 from projections.progress import ProjectionProgress
 from projections.watcher_facts import fact_projections
-from schemas.watcher_facts import Fact, encode_fact
+from schemas.watcher_facts import Fact, encode_fact, key_of
 
 # The projection that stores each fact topic (triggers have none).
 _PROJECTION_OF = {p.topic: p.name for p in fact_projections()}
@@ -45,7 +45,7 @@ class FactLog:
             await self.producer.send(
                 self.settings.topic(f.topic),
                 encode_fact(f),
-                key=f.watcher_id.encode(),
+                key=key_of(f),
             )
             for f in facts
         ]

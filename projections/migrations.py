@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from infra.clickhouse import ClickHouseStore
-from projections.watcher_facts import WATCHER_TABLES
+from projections.watcher_facts import ARGUS_TABLES, WATCHER_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +162,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(4, "watcher mails, threads, actions and memories", WATCHER_TABLES),
+    Migration(5, "argus conversations", ARGUS_TABLES),
 )
 
 RETENTION = (

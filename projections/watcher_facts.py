@@ -19,10 +19,14 @@ from projections.sink import MICROS, POSITION
 from schemas.codec import decode_or_skip
 from schemas.watcher_facts import (
     ActionRecorded,
+    ArgusMessageSent,
+    InvestigationChanged,
     MailReceived,
     MemoryChanged,
     ThreadChanged,
     decode_action,
+    decode_argus_message,
+    decode_investigation,
     decode_mail,
     decode_memory,
     decode_thread_change,
@@ -75,6 +79,30 @@ WATCHER_TABLES: tuple[str, ...] = (
         created_at DateTime64(6, 'UTC'), at DateTime64(6, 'UTC'), {_POSITION_DDL}
     ) ENGINE = ReplacingMergeTree(version)
     ORDER BY (org_id, watcher_id, memory_id)
+    {_DEDUP}
+    """,
+)
+
+ARGUS_TABLES: tuple[str, ...] = (
+    f"""
+    CREATE TABLE IF NOT EXISTS {{db}}.argus_messages (
+        message_id String, conversation_id String, org_id LowCardinality(String),
+        user_id String, role LowCardinality(String), content String,
+        at DateTime64(6, 'UTC'), tools Array(String), model String,
+        prompt_tokens UInt64, completion_tokens UInt64, cost_usd Float64,
+        {_POSITION_DDL}
+    ) ENGINE = MergeTree ORDER BY (org_id, conversation_id, at, message_id)
+    {_DEDUP}
+    """,
+    f"""
+    CREATE TABLE IF NOT EXISTS {{db}}.investigations (
+        investigation_id String, org_id LowCardinality(String), version Int64,
+        status LowCardinality(String), trigger LowCardinality(String),
+        alert_event_id Nullable(String), device_id Nullable(String), title String,
+        findings String, evidence String, model String, prompt_tokens UInt64,
+        completion_tokens UInt64, cost_usd Float64,
+        created_at DateTime64(6, 'UTC'), at DateTime64(6, 'UTC'), {_POSITION_DDL}
+    ) ENGINE = ReplacingMergeTree(version) ORDER BY (org_id, investigation_id)
     {_DEDUP}
     """,
 )
@@ -166,6 +194,33 @@ def fact_projections() -> list[FactProjection]:
                 "completion_tokens": pa.uint64(),
                 "cost_usd": pa.float64(),
                 "created_at": MICROS,
+            },
+        ),
+        FactProjection(
+            "argus-messages",
+            ArgusMessageSent,
+            decode_argus_message,
+            "argus_messages",
+            {
+                "at": MICROS,
+                "tools": _LIST,
+                "prompt_tokens": pa.uint64(),
+                "completion_tokens": pa.uint64(),
+                "cost_usd": pa.float64(),
+            },
+        ),
+        FactProjection(
+            "investigations",
+            InvestigationChanged,
+            decode_investigation,
+            "investigations",
+            {
+                "version": pa.int64(),
+                "prompt_tokens": pa.uint64(),
+                "completion_tokens": pa.uint64(),
+                "cost_usd": pa.float64(),
+                "created_at": MICROS,
+                "at": MICROS,
             },
         ),
         FactProjection(

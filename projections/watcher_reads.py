@@ -239,3 +239,52 @@ def _iso(moment: datetime | None) -> str | None:
     if moment is None or moment.timestamp() <= 0:
         return None
     return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+async def thread_history(
+    store: AsyncStore, org_id: str, watcher_id: str, limit: int = 5000
+) -> tuple[list[tuple[str, str, str]], datetime | None]:
+    """A watcher's threaded mails (message id, thread id, subject), oldest first,
+    and when its last mail came: what its lost Faust tables are rebuilt from."""
+    sql = f"""
+    SELECT m.message_id, t.thread_id, m.subject, m.received_at
+    FROM {store.database}.watcher_thread_changes AS t
+    INNER JOIN {store.database}.watcher_mails AS m ON m.mail_id = t.mail_id
+    WHERE t.org_id = {{org:String}} AND t.watcher_id = {{watcher:String}}
+      AND m.org_id = {{org:String}} AND m.watcher_id = {{watcher:String}}
+      AND t.kind = 'message'
+    ORDER BY m.received_at DESC
+    LIMIT {{limit:UInt32}}
+    """
+    params = {"org": org_id, "watcher": watcher_id, "limit": limit}
+    rows = (await store.query(sql, params)).rows
+    history = [(str(r[0]), str(r[1]), str(r[2])) for r in reversed(rows)]
+    last = rows[0][3] if rows else None
+    return history, last
+
+
+async def assistant_usage(
+    store: AsyncStore, org_id: str, month_start: datetime
+) -> dict[str, Any]:
+    """Argus answers and investigations: cost and runs, in all and this month."""
+    month = month_start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    sql = f"""
+    SELECT sum(c) AS cost, toUInt32(count()) AS invocations,
+           sumIf(c, at >= {{month:DateTime64(6, 'UTC')}}) AS month_cost,
+           toUInt32(countIf(at >= {{month:DateTime64(6, 'UTC')}})) AS month_invocations
+    FROM (
+      SELECT cost_usd AS c, at FROM (
+        SELECT * FROM {store.database}.argus_messages
+        WHERE org_id = {{org:String}} AND role = 'assistant' LIMIT 1 BY message_id)
+      UNION ALL
+      SELECT cost_usd AS c, at FROM {store.database}.investigations FINAL
+      WHERE org_id = {{org:String}} AND status IN ('complete', 'failed')
+    )
+    """
+    row = (await store.query(sql, {"org": org_id, "month": month})).dicts()[0]
+    return {
+        "cost": round(float(row["cost"] or 0.0), 10),
+        "invocations": int(row["invocations"]),
+        "month_cost": float(row["month_cost"] or 0.0),
+        "month_invocations": int(row["month_invocations"]),
+    }

@@ -13,8 +13,10 @@ from schemas.topics import (
     ACTIONS_TOPIC,
     ALERT_COMMANDS_TOPIC,
     ALERTS_TOPIC,
+    ARGUS_MESSAGES_TOPIC,
     DERIVED_TOPIC,
     ENTITIES_TOPIC,
+    INVESTIGATIONS_TOPIC,
     MAIL_TOPIC,
     MEASUREMENTS_TOPIC,
     MEMORIES_TOPIC,
@@ -65,6 +67,8 @@ CATALOGUE: tuple[SchemaEntry, ...] = (
     SchemaEntry(10, ACTIONS_TOPIC, 1, "action_recorded.v1.avsc"),
     SchemaEntry(11, MEMORIES_TOPIC, 1, "memory_changed.v1.avsc"),
     SchemaEntry(12, WATCHER_TRIGGERS_TOPIC, 1, "watcher_trigger.v1.avsc"),
+    SchemaEntry(13, ARGUS_MESSAGES_TOPIC, 1, "argus_message.v1.avsc"),
+    SchemaEntry(14, INVESTIGATIONS_TOPIC, 1, "investigation_changed.v1.avsc"),
 )
 
 

@@ -16,6 +16,8 @@ from schemas import codec
 from schemas.catalogue import latest_for
 from schemas.topics import (
     ACTIONS_TOPIC,
+    ARGUS_MESSAGES_TOPIC,
+    INVESTIGATIONS_TOPIC,
     MAIL_TOPIC,
     MEMORIES_TOPIC,
     THREADS_TOPIC,
@@ -135,7 +137,66 @@ class WatcherTriggered:
     detail: str = "{}"  # JSON object
 
 
-Fact = MailReceived | ThreadChanged | ActionRecorded | MemoryChanged | WatcherTriggered
+@dataclass(frozen=True)
+class ArgusMessageSent:
+    """One message of an Argus conversation."""
+
+    topic = ARGUS_MESSAGES_TOPIC
+    message_id: str
+    conversation_id: str
+    org_id: str
+    user_id: str
+    role: str  # user | assistant
+    content: str
+    at: datetime
+    tools: tuple[str, ...] = ()
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class InvestigationChanged:
+    """An investigation's state after a change."""
+
+    topic = INVESTIGATIONS_TOPIC
+    investigation_id: str
+    org_id: str
+    version: int
+    status: str  # queued | running | complete | failed
+    trigger: str  # alert | argus
+    title: str
+    created_at: datetime
+    at: datetime
+    alert_event_id: str | None = None
+    device_id: str | None = None
+    findings: str = ""
+    evidence: str = "{}"
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+Fact = (
+    MailReceived
+    | ThreadChanged
+    | ActionRecorded
+    | MemoryChanged
+    | WatcherTriggered
+    | ArgusMessageSent
+    | InvestigationChanged
+)
+
+
+def key_of(fact: Fact) -> bytes:
+    """The Kafka key of a fact: its conversation, else its watcher."""
+    if isinstance(fact, ArgusMessageSent):
+        return fact.conversation_id.encode()
+    if isinstance(fact, InvestigationChanged):
+        return fact.org_id.encode()
+    return fact.watcher_id.encode()
 
 
 def encode_fact(fact: Fact) -> bytes:
@@ -174,3 +235,16 @@ def decode_trigger(data: bytes) -> WatcherTriggered:
     """Read a trigger from its wire bytes."""
     _, r = codec.decode(data)
     return WatcherTriggered(**r)
+
+
+def decode_argus_message(data: bytes) -> ArgusMessageSent:
+    """Read an Argus message from its wire bytes."""
+    _, r = codec.decode(data)
+    r["tools"] = tuple(r["tools"])
+    return ArgusMessageSent(**r)
+
+
+def decode_investigation(data: bytes) -> InvestigationChanged:
+    """Read an investigation change from its wire bytes."""
+    _, r = codec.decode(data)
+    return InvestigationChanged(**r)

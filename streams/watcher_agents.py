@@ -21,23 +21,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import faust
 import orjson
 
-from agents.mail import ParsedMail
-from agents.threads import ThreadIndex, assign_thread, thread_id_for
+from agents.investigator import Investigator
+from agents.threads import (
+    ThreadIndex,
+    assign_thread,
+    index_from_history,
+    thread_id_for,
+)
 from agents.watcher_runtime import WatcherRuntime
 from domain.clock import Clock
 from domain.entity import Entity
 from domain.entity_state import EntityState
-from domain.isotime import iso, parse_iso
+from domain.isotime import iso
 from domain.states import Device, Watcher
 from domain.watchers import hears
 from infra.kafka import AsyncProducer, BrokerUnavailable
 from infra.settings import Settings
-from schemas.alerts import decode_transition
+from projections.watcher_reads import thread_history
+from schemas.alerts import decode_transition, transition_json
 from schemas.codec import decode_or_skip
 from schemas.topics import ALERTS_TOPIC, MAIL_TOPIC, WATCHER_TRIGGERS_TOPIC
 from schemas.watcher_facts import (
@@ -47,9 +52,9 @@ from schemas.watcher_facts import (
     WatcherTriggered,
     decode_mail,
     decode_trigger,
-    encode_fact,
     stable_id,
 )
+from streams.watcher_io import alert_detail, aware, epoch, parsed, send_facts
 from streams.watcher_schedule import Schedule, due, mail_seen, ran
 
 log = logging.getLogger(__name__)
@@ -66,7 +71,9 @@ class WatcherAgents:
         producer: AsyncProducer,
         runtime: WatcherRuntime,
         clock: Clock,
+        investigator: Investigator | None = None,
     ) -> None:
+        self.investigator = investigator
         self.settings = settings
         self.state = state
         self.producer = producer
@@ -101,10 +108,10 @@ class WatcherAgents:
                 await self._thread(mail)
 
     async def _thread(self, mail: MailReceived) -> None:
-        index = ThreadIndex.from_dict(self.index.get(mail.watcher_id) or {})
+        index = await self._index(mail.org_id, mail.watcher_id)
         thread_id, _, after = assign_thread(
             index,
-            _parsed(mail),
+            parsed(mail),
             lambda message_id: thread_id_for(mail.watcher_id, message_id),
         )
         change = ThreadChanged(
@@ -140,6 +147,23 @@ class WatcherAgents:
         if after is not index:
             self.index[mail.watcher_id] = after.to_dict()
 
+    async def _index(self, org_id: str, watcher_id: str) -> ThreadIndex:
+        """The watcher's thread index; rebuilt from ClickHouse when its table entry
+        is missing (a broker that kept topics in memory lost the changelog)."""
+        stored = self.index.get(watcher_id)
+        if stored is not None:
+            return ThreadIndex.from_dict(stored)
+        history, _ = await thread_history(self.runtime.store, org_id, watcher_id)
+        return index_from_history(history)
+
+    async def _schedule(self, org_id: str, watcher_id: str) -> Schedule:
+        """The watcher's schedule; a missing one resumes from its last stored mail."""
+        stored = self.schedules.get(watcher_id)
+        if stored is not None:
+            return Schedule.from_dict(stored)
+        _, last = await thread_history(self.runtime.store, org_id, watcher_id, 1)
+        return Schedule(last_mail_at=None if last is None else aware(last).timestamp())
+
     async def on_triggers(self, stream: faust.StreamT[bytes]) -> None:
         """Run each trigger once; fold clock checks into due triggers."""
         async for event in stream.events():
@@ -150,7 +174,7 @@ class WatcherAgents:
 
     async def _trigger(self, trigger: WatcherTriggered) -> None:
         wid = trigger.watcher_id
-        schedule = Schedule.from_dict(self.schedules.get(wid))
+        schedule = await self._schedule(trigger.org_id, wid)
         watcher = await self._watcher(wid)
         if trigger.type == "clock":
             if watcher is not None:
@@ -181,7 +205,7 @@ class WatcherAgents:
     async def _check(
         self, watcher: Entity[Watcher], schedule: Schedule, clock: WatcherTriggered
     ) -> None:
-        created_s = _epoch(watcher.state.created_at)
+        created_s = epoch(watcher.state.created_at)
         fired, after = due(schedule, watcher.state, created_s, clock.at.timestamp())
         triggers = [
             WatcherTriggered(
@@ -205,10 +229,20 @@ class WatcherAgents:
             alert = decode_or_skip(decode_transition, msg.value, msg.offset, "alert")
             if alert is None or alert.status != "active":
                 continue
+            if self.investigator is not None and alert.severity == "critical":
+                await self.investigator.start(
+                    alert.org_id,
+                    "alert",
+                    f"{alert.rule_name} on {alert.device}",
+                    key=alert.transition_id,
+                    alert_event_id=alert.event_id,
+                    device_id=alert.device_id,
+                    alert=transition_json(alert),
+                )
             device = self.state.get(Device, alert.device_id or "")
             site_id = device.state.site_id if device is not None else None
             watchers = self.state.in_org(Watcher, alert.org_id).values()
-            detail = orjson.dumps(_alert_detail(alert)).decode()
+            detail = orjson.dumps(alert_detail(alert)).decode()
             await self._send(
                 *(
                     WatcherTriggered(
@@ -255,57 +289,4 @@ class WatcherAgents:
         return None
 
     async def _send(self, *facts: Fact, retry: bool = True) -> None:
-        """Send until Kafka has every fact (the offset commits only after)."""
-        delay = 0.1
-        while facts:
-            try:
-                await asyncio.gather(
-                    *(
-                        self.producer.send(
-                            self.settings.topic(f.topic),
-                            encode_fact(f),
-                            key=f.watcher_id.encode(),
-                        )
-                        for f in facts
-                    )
-                )
-                return
-            except BrokerUnavailable as ex:
-                if not retry:
-                    raise
-                log.warning("watcher facts not sent, retrying: %s", ex)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-
-
-def _parsed(mail: MailReceived) -> ParsedMail:
-    return ParsedMail(
-        message_id=mail.message_id,
-        in_reply_to=mail.in_reply_to,
-        references=mail.references,
-        subject=mail.subject,
-        sender=mail.sender,
-        sender_name=mail.sender_name,
-        recipients=mail.recipients,
-        date=None,
-        text="",
-        attachments=(),
-    )
-
-
-def _alert_detail(alert: Any) -> dict[str, Any]:
-    return {
-        "event_id": alert.event_id,
-        "rule_id": alert.rule_id,
-        "rule_name": alert.rule_name,
-        "severity": alert.severity,
-        "status": alert.status,
-        "device": alert.device,
-        "device_id": alert.device_id,
-        "quantity": alert.quantity,
-        "value": alert.value,
-    }
-
-
-def _epoch(text: str) -> float:
-    return parse_iso(text).timestamp()
+        await send_facts(self.producer, self.settings, facts, retry=retry)

@@ -1,2 +1,2 @@
-"""The web console: server-rendered page shells, their scripts and the vendored
-uPlot, all served by the API (no build step)."""
+"""The web console's pages, templates and static assets (served by the API): server-
+rendered page shells, their scripts and the vendored uPlot, with no build step."""

@@ -103,7 +103,8 @@ USAGE_NOTE = (
     "`total_invocations` = distinct runs, `total_alerts` = successful "
     "`send_alert` calls, `total_emails` = runs triggered by a received mail; "
     "`current_month` counts runs since the first of this month (UTC). Deleted "
-    "watchers and their actions are left out."
+    "watchers and their actions are left out. `assistant` `{cost, invocations}`: "
+    "Argus answers and investigations of the account, included in the totals."
 )
 INVOKE_NOTE = (
     '`message` (chat mode) answers `{"response": "..."}`; `query` (query mode) '

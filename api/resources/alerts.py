@@ -38,7 +38,8 @@ STATUSES = ("active", "acknowledged", "resolved")
 REPLAY_LIMIT = 10_000
 
 
-def _choice(req: falcon.asgi.Request, name: str, allowed: tuple[str, ...]) -> Any:
+def choice_param(req: falcon.asgi.Request, name: str, allowed: tuple[str, ...]) -> Any:
+    """A query parameter that must be one of ``allowed`` (or absent)."""
     value = req.get_param(name)
     if value is not None and value not in allowed:
         raise ValidationError(name, f"must be one of {', '.join(allowed)}")
@@ -71,8 +72,8 @@ class Alerts:
         events = await list_events(
             self.store,
             who.org_id,
-            status=_choice(req, "status", STATUSES),
-            severity=_choice(req, "severity", SEVERITIES),
+            status=choice_param(req, "status", STATUSES),
+            severity=choice_param(req, "severity", SEVERITIES),
             device_id=_uuid(req, "device_id"),
             limit=limit,
             offset=offset,
@@ -194,7 +195,7 @@ class AlertStream:
         who = principal_of(req)
         interest = Interest(
             who.org_id,
-            _choice(req, "severity", SEVERITIES),
+            choice_param(req, "severity", SEVERITIES),
             _uuid(req, "device_id"),
         )
         after = self._last_event_id(req)

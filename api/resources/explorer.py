@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import falcon
@@ -16,7 +17,7 @@ from domain.isotime import iso, iso_from_micros, to_micros
 from domain.states import Binding, Device, PrismField
 from infra.clickhouse import AsyncStore
 from infra.settings import Settings
-from projections.explorer import BadQuery, assemble, parse_time, plan
+from projections.explorer import BadQuery, Plan, assemble, parse_time, plan
 from projections.telemetry import bucket_averages, latest_readings
 from schemas import quantities
 
@@ -56,13 +57,13 @@ class Explorer:
 
 
 def describe_series(
-    state: EntityState, who: Principal, ids: list[str]
+    state: EntityState, org_id: str, ids: list[str]
 ) -> dict[str, dict[str, Any]]:
     """Label and unit of each binding or Prism field id; 404 naming unknown ids."""
     found: dict[str, dict[str, Any]] = {}
     missing = []
     for series_id in ids:
-        described = _describe_one(state, who, series_id)
+        described = _describe_one(state, org_id, series_id)
         if described is None:
             missing.append(series_id)
         else:
@@ -75,18 +76,38 @@ def describe_series(
 
 
 def _describe_one(
-    state: EntityState, who: Principal, series_id: str
+    state: EntityState, org_id: str, series_id: str
 ) -> dict[str, Any] | None:
-    binding = state.owned(Binding, series_id, who.org_id)
+    binding = state.owned(Binding, series_id, org_id)
     if binding is not None:
         device = state.get(Device, binding.state.device_id)
         q = quantities.catalog()[binding.state.quantity_slug]
         name = device.state.display_name if device else "?"
         return {"label": f"{name} / {q.name}", "unit": q.base_unit_symbol}
-    field = state.owned(PrismField, series_id, who.org_id)
+    field = state.owned(PrismField, series_id, org_id)
     if field is not None:
         return {"label": field.state.name, "unit": field.state.unit}
     return None
+
+
+@dataclass(frozen=True)
+class Window:
+    """A query's buckets (the plan) and the most points it was asked for."""
+
+    plan: Plan
+    max_points: int
+
+
+def parse_window(now: int, start: str, end: str, max_points: str) -> Window:
+    """The planned window of ``start``/``end`` (ISO-8601 or relative to ``now``,
+    UTC microseconds) and ``max_points``; 400 naming a parameter that is off."""
+    try:
+        end_us = parse_time(end, now, "end")
+        start_us = parse_time(start, now, "start")
+        most = parse_int("max_points", max_points, 1, MAX_POINTS)
+        return Window(plan(start_us, end_us, most), most)
+    except BadQuery as ex:
+        raise ValidationError(ex.parameter, str(ex).split(": ", 1)[-1]) from ex
 
 
 async def query_series(
@@ -100,20 +121,26 @@ async def query_series(
 ) -> dict[str, Any]:
     """The explorer answer for ``ids`` over the request's start/end/max_points
     (relative times count back from ``now``, in UTC microseconds)."""
-    described = describe_series(state, who, ids)
-    try:
-        end = parse_time(req.get_param("end") or "now", now, "end")
-        start = parse_time(req.get_param("start") or default_start, now, "start")
-        max_points = parse_int(
-            "max_points",
-            req.get_param("max_points") or str(DEFAULT_POINTS),
-            1,
-            MAX_POINTS,
-        )
-        p = plan(start, end, max_points)
-    except BadQuery as ex:
-        raise ValidationError(ex.parameter, str(ex).split(": ", 1)[-1]) from ex
-    rows = await bucket_averages(store, who.org_id, ids, p)
+    described = describe_series(state, who.org_id, ids)
+    window = parse_window(
+        now,
+        req.get_param("start") or default_start,
+        req.get_param("end") or "now",
+        req.get_param("max_points") or str(DEFAULT_POINTS),
+    )
+    return await answer_series(store, who.org_id, described, window)
+
+
+async def answer_series(
+    store: AsyncStore,
+    org_id: str,
+    described: dict[str, dict[str, Any]],
+    window: Window,
+) -> dict[str, Any]:
+    """The explorer's columnar answer: one shared axis, each described series'
+    bucket averages on it (``None`` where it has none), and the plan."""
+    ids, p = list(described), window.plan
+    rows = await bucket_averages(store, org_id, ids, p)
     axis, values = assemble(p, ids, rows)
     return {
         "timestamps": axis,
@@ -123,7 +150,7 @@ async def query_series(
             "end": iso_from_micros(p.end),
             "bucket_seconds": p.bucket / 1_000_000,
             "source": p.source,
-            "max_points": max_points,
+            "max_points": window.max_points,
         },
     }
 

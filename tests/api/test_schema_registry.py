@@ -46,4 +46,4 @@ async def test_subjects_are_unchanged_by_a_new_version(
 ) -> None:
     subjects = await registry.simulate_get(f"{PREFIX}/subjects")
     assert f"p.{MEASUREMENTS_TOPIC}-value" in subjects.json
-    assert len(subjects.json) == len(set(subjects.json)) == 10
+    assert len(subjects.json) == len(set(subjects.json)) == 12

@@ -189,3 +189,16 @@ def test_a_critical_alert_on_a_subscribed_device_triggers_the_watcher_once(
     time.sleep(2)
     runs = {a["invocation_id"] for a in actions(org, w["id"], "platform_alert")}
     assert len(runs) == 1
+    investigations = poll(
+        lambda: [
+            i
+            for i in org.call("GET", "/api/v1/ai/argus/investigations/").json()[
+                "investigations"
+            ]
+            if i["trigger"] == "alert" and i["status"] == "complete"
+        ],
+        timeout=30,
+    )
+    assert len(investigations) == 1, investigations
+    assert investigations[0]["device_id"] == device_id
+    assert "Boiler hot" in investigations[0]["findings"]

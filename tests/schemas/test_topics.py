@@ -23,6 +23,8 @@ def test_published_topic_names_do_not_change() -> None:
         "vigil.actions.v1",
         "vigil.memories.v1",
         "vigil.watcher-triggers.v1",
+        "vigil.argus-messages.v1",
+        "vigil.investigations.v1",
     }
 
 
