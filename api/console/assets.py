@@ -50,7 +50,25 @@ class StaticHeaders:
             resp.set_header("Cache-Control", cache_control(req.path))
 
 
+class Favicon:
+    """``GET /favicon.ico``: the icon browsers ask for on pages that name none
+    (the public dashboard page), so they log no 404."""
+
+    auth = "none"
+
+    def __init__(self) -> None:
+        self.svg = (STATIC_DIR / "favicon.svg").read_bytes()
+
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        resp.content_type = "image/svg+xml"
+        resp.data = self.svg
+        resp.set_header("Cache-Control", VENDOR_CACHE)
+
+
 def add_static(app: falcon.asgi.App[Any, Any]) -> None:
     """Serve ``static/`` at ``/static/`` (Falcon refuses traversal outside it)."""
     app.add_static_route(PREFIX, str(STATIC_DIR))
     app.add_middleware(StaticHeaders())
+    app.add_route("/favicon.ico", Favicon())

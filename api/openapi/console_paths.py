@@ -68,6 +68,14 @@ CONSOLE_PATHS: Doc = {
             },
         }
     },
+    "/favicon.ico": {
+        "get": {
+            "summary": "The Vigil icon (SVG), for pages that name no icon.",
+            "tags": [TAG],
+            "security": [],
+            "responses": {"200": {"description": "`image/svg+xml`"}},
+        }
+    },
     "/static/{path}": {
         "get": {
             "summary": "A static file of the console (scripts, styles, the vendored "

@@ -99,4 +99,4 @@ async def test_every_console_route_is_in_the_openapi_document(
         operation = paths[spec.path]["get"]
         assert operation["tags"] == ["console"]
         assert "text/html" in operation["responses"]["200"]["content"]
-    assert {"/", "/logout", "/static/{path}"} <= set(paths)
+    assert {"/", "/logout", "/favicon.ico", "/static/{path}"} <= set(paths)

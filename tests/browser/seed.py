@@ -31,7 +31,10 @@ class Api:
         self.base = base
         self.email = email
         self.password = password
-        self.http = httpx.Client(base_url=base, timeout=60)
+        # A connection per request: the server closes idle keep-alive connections
+        # after 2 s, and a request sent on one as it closes is lost.
+        no_reuse = httpx.Limits(max_keepalive_connections=0)
+        self.http = httpx.Client(base_url=base, timeout=60, limits=no_reuse)
         r = self.http.post(
             "/api/auth/register",
             json={"email": email, "password": password, "name": "Ada Operator"},

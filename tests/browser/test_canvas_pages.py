@@ -202,13 +202,14 @@ def test_share_link_renders_inside_an_iframe_of_another_origin(
     assert_clean_console(browser)
     origin, directory = foreign_origin
     (directory / "portal.html").write_text(
-        "<!doctype html><title>Portal</title><h1>Partner portal</h1>"
+        '<!doctype html><title>Portal</title><link rel="icon" href="data:,">'
+        "<h1>Partner portal</h1>"
         f'<iframe id="embed" src="{url}" width="1200" height="700"></iframe>'
     )
     browser.get(f"{origin}/portal.html")
     browser.switch_to.frame(visible(browser, "#embed"))
     wait_for_panels(browser)
-    assert browser.find_elements(By.CSS_SELECTOR, "#panels .panel")
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".panel[data-panel-id]")) == 5
     browser.switch_to.default_content()
     shoot(browser, screenshots, "public-dashboard-iframe")
     assert_clean_console(browser)

@@ -36,6 +36,10 @@ def test_sign_in_through_the_form_opens_the_devices_page(
     assert browser.current_url == server.base + "/devices"
     text_appears(browser, "#account", account.email)
     assert_clean_console(browser)
+    browser.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    wait(browser).until(lambda d: d.current_url.endswith("/login"))
+    browser.get(server.base + "/devices")
+    wait(browser).until(lambda d: "/login?next=%2Fdevices" in d.current_url)
 
 
 def test_wrong_password_is_refused_in_the_form(

@@ -1,7 +1,8 @@
 /* Canvas panels: render a dashboard's panels into a 12-column grid.
  *
  * On the public share page (a <script type="application/json" id="dashboard"> and a
- * #panels container) it renders the dashboard by itself, reading through the share's
+ * #panels or #canvas container, maybe holding a server-rendered .panel[data-panel-id]
+ * per panel) it renders the dashboard by itself, reading through the share's
  * query_url and alerts_url. The console loads the same file and calls
  * window.VigilPanels with its own data source. Classic script, no inline code: it
  * runs under a CSP of script-src 'self'. */
@@ -163,7 +164,7 @@
   function statView(answer, panel) {
     const s = answer.series[0];
     const last = lastPoint(answer, s.values);
-    const box = el("div", "panel-stat");
+    const box = el("div", "stat-view");
     const value = el("div", "value", last ? formatValue(last.value, "") : "–");
     if (s.unit && last && typeof last.value === "number") value.append(el("span", "unit", s.unit));
     box.append(value, el("div", "label", s.label), el("div", "when", last ? ago(last.time) : "no value"));
@@ -195,7 +196,7 @@
     return wrap;
   }
   function tableView(answer) {
-    const table = el("table", "panel-table");
+    const table = el("table", "table-view");
     const head = el("tr");
     head.append(el("th", "", "Series"), el("th", "num", "Last"), el("th", "", "When"));
     const body = el("tbody");
@@ -213,7 +214,7 @@
   function alertsView(list, panel) {
     const limit = (panel.options && +panel.options.limit) || 8;
     if (!list.length) return note("No active alerts.");
-    const ul = el("ul", "panel-alerts");
+    const ul = el("ul", "alerts-view");
     list.slice(0, limit).forEach((a) => {
       const li = el("li");
       const what = el("span", "what");
@@ -225,7 +226,7 @@
   }
   async function fill(body, panel, source) {
     if (panel.type === "alerts") {
-      const data = await source.alerts();
+      const data = await source.alerts(panel);
       const list = Array.isArray(data) ? data : data.events || data.alerts || [];
       body.replaceChildren(alertsView(list, panel));
       return;
@@ -248,15 +249,26 @@
     const view = views[panel.type];
     body.replaceChildren(view ? view(answer, panel) : note("Unknown panel type: " + panel.type, true));
   }
-  function panelNode(panel) {
-    const node = el("section", "panel");
+  /* A panel's element: the one the server rendered for it (public page), else a new one. */
+  function panelNode(panel, rendered) {
+    let node = rendered.get(panel.id);
+    if (!node) {
+      node = el("section", "panel");
+      const head = el("header", "panel-head");
+      head.append(el("h2", "panel-title", panel.title || KINDS[panel.type] || "Panel"), el("span", "panel-kind", KINDS[panel.type] || panel.type));
+      node.append(head);
+    }
     node.dataset.panelId = panel.id || "";
     node.dataset.panelType = panel.type || "";
-    const head = el("header", "panel-head");
-    head.append(el("h2", "panel-title", panel.title || KINDS[panel.type] || "Panel"), el("span", "panel-kind", KINDS[panel.type] || panel.type));
-    const body = el("div", panel.type === "timeseries" ? "panel-body chart" : "panel-body");
-    body.append(note("Loading…"));
-    node.append(head, body);
+    const title = node.querySelector(".panel-title");
+    if (title) title.textContent = panel.title || KINDS[panel.type] || "Panel";
+    let body = node.querySelector(".panel-body");
+    if (!body) {
+      body = el("div", "panel-body");
+      node.append(body);
+    }
+    if (panel.type === "timeseries") body.classList.add("chart");
+    body.replaceChildren(note("Loading…"));
     place(node, panel.layout);
     return { node, body };
   }
@@ -280,7 +292,8 @@
       container.replaceChildren(note(options && options.empty ? options.empty : "This dashboard has no panels yet."));
       return { refresh() {}, stop() {} };
     }
-    const built = panels.map((p) => ({ panel: p, ...panelNode(p) }));
+    const rendered = new Map([...container.querySelectorAll(".panel[data-panel-id]")].map((n) => [n.dataset.panelId, n]));
+    const built = panels.map((p) => ({ panel: p, ...panelNode(p, rendered) }));
     container.replaceChildren(...built.map((b) => b.node));
     const refresh = () => Promise.all(built.map((b) => load(b.body, b.panel, source)));
     refresh();
@@ -288,12 +301,20 @@
     return { refresh, stop: () => clearInterval(timer) };
   }
 
+  /* Which alerts an alerts panel lists: options.status (default active, "all" for any). */
+  function alertQuery(panel) {
+    const o = panel.options || {};
+    const q = new URLSearchParams({ limit: String(+o.limit || 8) });
+    if (o.status !== "all") q.set("status", o.status || "active");
+    return q.toString();
+  }
+
   /* The public share page's data source: its query and alerts URLs, no credential. */
   function publicSource(dashboard) {
     async function request(url, init) {
       const r = await fetch(url, { credentials: "omit", ...init });
       const body = await r.json().catch(() => null);
-      if (r.status === 404 || r.status === 410) throw new Error("This dashboard is no longer shared: the link was revoked or has expired.");
+      if (r.status === 404 || r.status === 410) throw new Error("This dashboard is no longer shared: its link was revoked.");
       if (!r.ok) throw new Error((body && body.error) || "The server answered " + r.status + ".");
       return body;
     }
@@ -303,17 +324,18 @@
         const body = { binding_ids: panel.binding_ids || [], field_ids: panel.field_ids || [], start: new Date(end - DAY_MS).toISOString(), end: end.toISOString(), max_points: 500 };
         return request(dashboard.query_url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
       },
-      alerts() {
-        return request(dashboard.alerts_url, {});
+      alerts(panel) {
+        if (!dashboard.alerts_url) return Promise.reject(new Error("This dashboard lists no alerts."));
+        return request(dashboard.alerts_url + "?" + alertQuery(panel), {});
       },
     };
   }
 
   function bootPublic() {
     const holder = document.getElementById("dashboard");
-    const container = document.getElementById("panels");
+    const container = document.getElementById("panels") || document.getElementById("canvas");
     if (!holder || !container || holder.type !== "application/json") return;
-    ensureStylesheet("panels.css");
+    if (!document.querySelector('link[href$="canvas-public.css"]')) ensureStylesheet("panels.css");
     let dashboard;
     try {
       dashboard = JSON.parse(holder.textContent);
@@ -324,7 +346,7 @@
     renderDashboard(container, dashboard, publicSource(dashboard));
   }
 
-  window.VigilPanels = { chart, renderDashboard, loadUPlot, formatValue, formatNumber, ago, when, lastPoint, hasData, PALETTE, KINDS };
+  window.VigilPanels = { alertQuery, chart, renderDashboard, loadUPlot, formatValue, formatNumber, ago, when, lastPoint, hasData, PALETTE, KINDS };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", bootPublic);
   else bootPublic();
 })();

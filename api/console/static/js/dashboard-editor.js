@@ -17,23 +17,36 @@ function number(name, value, min, max) {
     h("input", { type: "number", min: String(min), max: String(max), step: "1", value: String(value), dataset: { layout: name } }));
 }
 
+function chosenText(select) {
+  const names = [...select.selectedOptions].map((o) => `${o.parentElement.label || ""} ${o.textContent}`.trim());
+  return names.length ? names.join(", ") : "none chosen (Ctrl/⌘-click to choose several)";
+}
+
 // One editable panel row; read it back with readPanel.
 export function panelRow(panel, catalog, onRemove) {
   const layout = { x: 0, y: 0, w: 6, h: 4, ...(panel.layout || {}) };
   const type = h("select", { dataset: { key: "type" } }, TYPES.map(([value, label]) => new Option(label, value, false, value === panel.type)));
-  const series = h("select", { multiple: true, dataset: { key: "series" } }, seriesOptions(catalog, "binding"), seriesOptions(catalog, "field"));
+  const series = h("select", { multiple: true, size: 5, dataset: { key: "series" } }, seriesOptions(catalog, "binding"), seriesOptions(catalog, "field"));
   const chosen = new Set([...(panel.binding_ids || []), ...(panel.field_ids || [])]);
   for (const option of series.querySelectorAll("option")) option.selected = chosen.has(option.value);
+  const caption = h("span", { class: "chosen", text: chosenText(series) });
   const o = panel.options || {};
-  const row = h("div", { class: "panel-row", dataset: { panelId: panel.id } },
+  const range = [
+    h("label", { class: "cell gauge-only" }, "Min", h("input", { type: "number", step: "any", value: o.min ?? "", dataset: { option: "min" } })),
+    h("label", { class: "cell gauge-only" }, "Max", h("input", { type: "number", step: "any", value: o.max ?? "", dataset: { option: "max" } })),
+  ];
+  const showRange = () => range.forEach((label) => label.classList.toggle("invisible", type.value !== "gauge"));
+  type.addEventListener("change", showRange);
+  series.addEventListener("change", () => { caption.textContent = chosenText(series); });
+  const row = h("div", { class: "panel-row", dataset: { panelId: panel.id || "" } },
     h("label", {}, "Type", type),
-    h("label", { class: "grow" }, "Title", h("input", { value: panel.title || "", dataset: { key: "title" } })),
-    h("label", { class: "grow" }, "Series", series),
+    h("label", {}, "Title", h("input", { value: panel.title || "", required: true, dataset: { key: "title" } })),
+    h("label", { class: "series" }, "Series", series, caption),
     number("x", layout.x, 0, 11), number("y", layout.y, 0, 99), number("w", layout.w, 1, 12), number("h", layout.h, 1, 12),
-    h("label", { class: "cell" }, "Min", h("input", { type: "number", step: "any", value: o.min ?? "", dataset: { option: "min" } })),
-    h("label", { class: "cell" }, "Max", h("input", { type: "number", step: "any", value: o.max ?? "", dataset: { option: "max" } })),
+    ...range,
     h("button", { class: "btn small danger", type: "button", text: "Remove", onclick: () => { row.remove(); onRemove(); } }));
   row._panel = panel;
+  showRange();
   return row;
 }
 
@@ -51,7 +64,7 @@ export function readPanel(row, catalog) {
   return {
     id: row._panel.id || newPanelId(),
     type: get("type").value,
-    title: get("title").value.trim(),
+    title: get("title").value.trim() || P.KINDS[get("type").value],
     binding_ids: ids.filter((id) => (catalog.series.get(id) || {}).kind !== "field"),
     field_ids: ids.filter((id) => (catalog.series.get(id) || {}).kind === "field"),
     options,

@@ -15,15 +15,15 @@ let catalog = null;
 let view = null;
 let previewTimer = null;
 
-// The console reads panels through the explorer and the alert list, with the cookie.
+// The console reads panels through the explorer and the dashboard's alerts, with the cookie.
 const source = {
   query(panel) {
     const ids = [...(panel.binding_ids || []), ...(panel.field_ids || [])];
     const q = new URLSearchParams({ binding_ids: ids.join(","), start: "-24h", end: "now", max_points: "500" });
     return api(`/api/v1/explorer/query/?${q}`);
   },
-  async alerts() {
-    return (await api("/api/v1/alerts/?status=active&limit=20")).events;
+  async alerts(panel) {
+    return (await api(`${path}alerts/?${P.alertQuery(panel)}`)).events;
   },
 };
 

@@ -93,7 +93,7 @@ function render() {
   groups.removeAttribute("aria-busy");
   if (!devices.length) {
     groups.replaceChildren(h("section", { class: "card" }, emptyState("devices", "No devices yet",
-      "Register a device with POST /api/v1/devices/, give it bindings and a gateway token, or run `vigil simulate` for a simulated fleet.",
+      "Register a device with `POST /api/v1/devices/`, give it bindings and a gateway token, or run `vigil simulate` for a simulated fleet.",
       h("p", {}, h("a", { class: "btn", href: "/developer", text: "Create a gateway token" })))));
     return;
   }

@@ -1,15 +1,9 @@
 // API reference: /api/openapi.json rendered as a filterable list of operations.
-import { $, failedState, h, initShell } from "./ui.js";
+import { $, failedState, h, initShell, prose } from "./ui.js";
 
 const METHODS = ["get", "post", "put", "patch", "delete"];
 const body = $("#docs-body");
 let sections = [];
-
-// Text with `code` spans, built as nodes (never as HTML).
-function prose(text, tag = "p") {
-  const parts = String(text || "").split("`");
-  return h(tag, {}, parts.map((part, i) => (i % 2 ? h("code", { text: part }) : part)));
-}
 
 function resolve(doc, schema) {
   if (schema && schema.$ref) return doc.components.schemas[schema.$ref.split("/").pop()] || {};

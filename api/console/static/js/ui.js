@@ -47,8 +47,14 @@ export function icon(name) {
   return svg;
 }
 
+// Text with `code` spans, built as nodes (never as HTML).
+export function prose(text, tag = "p") {
+  const parts = String(text || "").split("`");
+  return h(tag, {}, parts.map((part, i) => (i % 2 ? h("code", { text: part }) : part)));
+}
+
 export function emptyState(name, title, text, ...extra) {
-  return h("div", { class: "empty" }, icon(name), h("h3", { text: title }), h("p", { text }), ...extra);
+  return h("div", { class: "empty" }, icon(name), h("h3", { text: title }), prose(text), ...extra);
 }
 
 export function failedState(err, retry) {
