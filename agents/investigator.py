@@ -166,5 +166,5 @@ class Investigator:
         after = dataclasses.replace(
             job, version=max(to_micros(at), job.version + 1), at=at, **changes
         )
-        await self.facts.append(after, visible=False)
+        await self.facts.append(after, visible=False, derived=True)
         return after

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import threading
 import warnings
@@ -219,6 +220,8 @@ def _install_offline_provider(litellm: Any) -> None:
 
 
 def _quiet_litellm(litellm: Any) -> None:
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     # litellm's pydantic models warn about ReadOnly TypedDict items on first use.
     warnings.filterwarnings("ignore", r".*`ReadOnly` qualifier", UserWarning)
     litellm.suppress_debug_info = True

@@ -37,7 +37,15 @@ decides by these rules, in order:
      `thread_id`, else on the active thread whose subject matches the email's
      (ignoring Re:/Fwd:).
    With nothing to call it answers `No action needed for "<subject>".`
-4. Chat. Otherwise (no trigger, or a `manual` trigger) it answers the question from the
+4. Natural-language queries. When the system prompt holds the NLQ marker
+   (:mod:`agents.nlq.prompt`), the latest user message is a question about sensor
+   data and the system prompt's last `CONTEXT:` line the org's devices, sites,
+   quantities and clock. On the first turn the question is read by the NLQ grammar
+   (:mod:`agents.nlq.planner`): understood, it calls `run_sql` with the planned
+   SELECT; outside the grammar, it answers what it understood and what it did not.
+   After the tool result it answers from the rows in plain English
+   (:mod:`agents.nlq.answer`), or says the query failed.
+5. Chat. Otherwise (no trigger, or a `manual` trigger) it answers the question from the
    context (the trigger JSON or a line `CONTEXT: <json>`): a question about threads gets
    "You have N active threads: subject (status), ..."; one about memories lists them;
    anything else says what it knows and that it is the offline model.

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.argus_rules import argus_answer, argus_calls, findings
+from agents.nlq.offline_reply import MARKER as NLQ_MARKER
+from agents.nlq.offline_reply import nlq_reply
 
 Call = tuple[str, dict[str, Any]]
 BUILTIN_TOOLS = frozenset({"send_alert", "save_memory", "update_thread"})
@@ -65,6 +67,9 @@ def decide(
     calls = tuple(c for c in scripted if c[0] in offered)
     if calls:
         return Reply("", calls)
+    if NLQ_MARKER in system:
+        text, nlq_calls = nlq_reply(system, user, results, first)
+        return Reply(text, tuple(c for c in nlq_calls if c[0] in offered))
     argus = "build_dashboard" in offered or "query_data" in offered
     if results:
         return Reply(argus_answer(results) if argus else _summary(results))

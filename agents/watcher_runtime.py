@@ -68,7 +68,7 @@ class WatcherRuntime:
         context = await self._context(watcher)
         user = trigger_message({**trigger, **context})
         result = await self._loop(watcher, user, run)
-        return await self._record(run, result, visible=False)
+        return await self._record(run, result, visible=False, derived=True)
 
     async def chat(self, watcher: Entity[Watcher], message: str) -> str:
         """Answer a message in natural language (recorded as a manual action)."""
@@ -156,7 +156,7 @@ class WatcherRuntime:
         return await run_loop(model, system, user, tools, self.config.limits)
 
     async def _record(
-        self, run: Invocation, result: LoopResult, visible: bool
+        self, run: Invocation, result: LoopResult, visible: bool, derived: bool = False
     ) -> list[ActionRecorded]:
         calls: list[tuple[str | None, dict[str, Any], str, bool]] = [
             (c.tool, c.arguments, c.result, c.ok) for c in result.calls
@@ -167,7 +167,7 @@ class WatcherRuntime:
             self._action(run, i, tool, args, text, ok, result)
             for i, (tool, args, text, ok) in enumerate(calls)
         ]
-        await self.box.facts.append_all(actions, visible=visible)
+        await self.box.facts.append_all(actions, visible=visible, derived=derived)
         return actions
 
     def _action(

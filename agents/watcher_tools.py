@@ -192,6 +192,7 @@ class ToolBox:
                 source="agent",
             ),
             visible=False,
+            derived=run.trigger_type != "manual",
         )
         return f"memory {memory_id} saved"
 
@@ -212,6 +213,7 @@ class ToolBox:
                 **fields,
             ),
             visible=False,
+            derived=run.trigger_type != "manual",
         )
         return f"thread {args['thread_id']} updated: {fields}"
 

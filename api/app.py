@@ -22,6 +22,7 @@ from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.health import Health, Ready
 from api.metrics import Metrics
+from api.openapi.ai_paths import AI_PATHS
 from api.openapi.argus_paths import ARGUS_PATHS
 from api.openapi.canvas_paths import CANVAS_PATHS
 from api.openapi.console_paths import CONSOLE_PATHS
@@ -148,6 +149,7 @@ def build_parts(
         mailroom=platform.mailroom,
         policy=platform.runtime.box.policy,
         argus=platform.argus,
+        nlq=platform.nlq,
     )
 
 
@@ -199,6 +201,7 @@ def create_app(
                     MEMORY_PATHS,
                     TOOL_PATHS,
                     ARGUS_PATHS,
+                    AI_PATHS,
                     CONSOLE_PATHS,
                 ]
             )

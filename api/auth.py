@@ -159,7 +159,8 @@ class AuthMiddleware:
     """Authenticate every non-public resource and apply the credential rules.
 
     Resources declare ``auth = "public"`` (no credential), ``"gateway"`` (gateway
-    tokens only: ingest) or nothing (users and API keys; gateway tokens get 403).
+    tokens only: ingest) or nothing (users and API keys; gateway tokens get 403);
+    ``reads_only = True`` lets a read-only API key POST to it (a query in a body).
     """
 
     def __init__(
@@ -207,7 +208,12 @@ class AuthMiddleware:
             raise falcon.HTTPForbidden(
                 description="gateway tokens may only be used for ingest"
             )
-        if req.method not in SAFE_METHODS and not principal.can_write:
+        reads_only = getattr(resource, "reads_only", False)
+        if (
+            req.method not in SAFE_METHODS
+            and not principal.can_write
+            and not reads_only
+        ):
             raise falcon.HTTPForbidden(description="this API key is read-only")
 
     def _limit(self, limiter: RateLimiter, key: str, scope: str) -> None:

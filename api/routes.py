@@ -9,6 +9,7 @@ import falcon.asgi
 
 from agents.argus import Argus
 from agents.mailroom import Mailroom
+from agents.nlq.service import NlqService
 from agents.outbound import OutboundPolicy
 from agents.watcher_runtime import WatcherRuntime
 from api.alert_hub import AlertHub
@@ -17,6 +18,7 @@ from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.presence import Presence
 from api.resources import (
+    ai_nlq,
     alert_rules,
     alerts,
     argus,
@@ -69,6 +71,7 @@ class Parts:
     mailroom: Mailroom
     policy: OutboundPolicy
     argus: Argus
+    nlq: NlqService
 
 
 Table = list[tuple[str, object]]
@@ -214,6 +217,7 @@ def _watchers(p: Parts) -> Table:
 def _ai(p: Parts) -> Table:
     base = "/api/v1/ai/argus"
     return [
+        ("/api/v1/ai/nlq/", ai_nlq.Nlq(p.nlq)),
         (f"{base}/message/", argus.ArgusMessage(p.entities, p.store, p.argus)),
         (f"{base}/conversations/", argus.Conversations(p.store)),
         (f"{base}/investigations/", argus.Investigations(p.store)),

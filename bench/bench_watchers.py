@@ -73,14 +73,21 @@ class Client:
         r.raise_for_status()
         return r.json()["watcher"]  # type: ignore[no-any-return]
 
+    def get(self, path: str) -> httpx.Response:
+        """GET, once more if the server closed an idle keep-alive connection."""
+        try:
+            return self.http.get(path)
+        except httpx.RemoteProtocolError:
+            return self.http.get(path)
+
     def email_actions(self, watcher_id: str) -> int:
-        r = self.http.get("/api/usage")
+        r = self.get("/api/usage")
         r.raise_for_status()
         rows = r.json()["usage"]["watchers"]
         return sum(w["emails"] for w in rows if w["watcher_id"] == watcher_id)
 
     def has_action_for(self, watcher_id: str) -> bool:
-        r = self.http.get(f"/api/watchers/{watcher_id}/actions?limit=5")
+        r = self.get(f"/api/watchers/{watcher_id}/actions?limit=5")
         return bool(r.json()["actions"])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Sequence
@@ -13,7 +14,14 @@ import pyarrow as pa
 from chdb import session
 
 from infra.chjson import json_default, rows_from_json
-from infra.clickhouse import Params, Rows, StoreError, check_token
+from infra.clickhouse import (
+    Params,
+    QuerySettings,
+    Rows,
+    StoreError,
+    check_token,
+    settings_clause,
+)
 
 _OUTPUT = "JSONCompact"
 _SETTINGS = (
@@ -81,28 +89,34 @@ class ChdbStore:
         self._closed = False
 
     def _run(self, sql: str, fmt: str, params: Params) -> Any:
+        reader = self._engine.readers.get()
         try:
-            reader = self._engine.readers.get()
-            try:
-                return reader.query(sql, fmt, params=_literals(params))
-            finally:
-                self._engine.readers.put(reader)
+            return reader.query(sql, fmt, params=_literals(params))
         except Exception as ex:
+            _drain(reader)
             raise StoreError(f"{ex}".strip()) from ex
+        finally:
+            self._engine.readers.put(reader)
 
     def command(self, sql: str, params: Params = None) -> None:
         """Run a statement that returns nothing."""
         self._run(sql, "CSV", params)
 
-    def query(self, sql: str, params: Params = None) -> Rows:
+    def query(
+        self, sql: str, params: Params = None, settings: QuerySettings = None
+    ) -> Rows:
         """Run a query; DateTime columns come back as aware UTC datetimes."""
-        return rows_from_json(self.query_raw(sql, params))
+        return rows_from_json(self.query_raw(sql, params, settings))
 
-    def query_raw(self, sql: str, params: Params = None) -> bytes:
+    def query_raw(
+        self, sql: str, params: Params = None, settings: QuerySettings = None
+    ) -> bytes:
         """Run a query and return chDB's JSONCompact answer as it is (what the
         store server sends to API processes, parsed there by
-        :func:`rows_from_json`)."""
-        result = self._run(f"{sql}\nSETTINGS {_SETTINGS}", _OUTPUT, params)
+        :func:`rows_from_json`); ``settings`` follow the adapter's own."""
+        extra = settings_clause(settings)
+        clause = f"{_SETTINGS}, {extra}" if extra else _SETTINGS
+        result = self._run(f"{sql}\nSETTINGS {clause}", _OUTPUT, params)
         raw: bytes = result.bytes()
         return raw
 
@@ -161,6 +175,17 @@ class ChdbStore:
         if not self._closed:
             self._closed = True
             _release(self.path)
+
+
+def _drain(reader: session.Session) -> None:
+    """Discard what a failed statement left in the connection's output buffer.
+
+    chDB keeps the output a statement wrote before failing (a limit or a bad value
+    hit mid-stream) and hands it out ahead of the next statement's answer on the
+    same connection; one throwaway query takes it.
+    """
+    with contextlib.suppress(Exception):
+        reader.query("SELECT 1", "CSV")
 
 
 def _literals(params: Params) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import clickhouse_connect
 import pyarrow as pa
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from infra.clickhouse import Params, Rows, StoreError, check_token
+from infra.clickhouse import Params, QuerySettings, Rows, StoreError, check_token
 
 
 class ServerStore:
@@ -29,10 +29,14 @@ class ServerStore:
         except ClickHouseError as ex:
             raise StoreError(str(ex)) from ex
 
-    def query(self, sql: str, params: Params = None) -> Rows:
+    def query(
+        self, sql: str, params: Params = None, settings: QuerySettings = None
+    ) -> Rows:
         """Run a query and return its rows."""
         try:
-            result = self._client.query(sql, parameters=dict(params or {}))
+            result = self._client.query(
+                sql, parameters=dict(params or {}), settings=dict(settings or {})
+            )
         except ClickHouseError as ex:
             raise StoreError(str(ex)) from ex
         rows: list[tuple[Any, ...]] = [tuple(r) for r in result.result_rows]

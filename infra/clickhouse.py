@@ -15,7 +15,11 @@ from infra import InfraError
 from infra.settings import Settings
 
 Params = Mapping[str, Any] | None
+# Per-query ClickHouse settings (limits, readonly): names and plain values only.
+QuerySettings = Mapping[str, int | str] | None
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:+/=\-]{1,200}$")
+_SETTING_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,80}$")
+_SETTING_VALUE = re.compile(r"^[A-Za-z0-9_.]{1,80}$")
 
 
 class StoreError(InfraError):
@@ -46,8 +50,10 @@ class ClickHouseStore(Protocol):
     def command(self, sql: str, params: Params = None) -> None:
         """Run a statement that returns nothing."""
 
-    def query(self, sql: str, params: Params = None) -> Rows:
-        """Run a query and return its rows."""
+    def query(
+        self, sql: str, params: Params = None, settings: QuerySettings = None
+    ) -> Rows:
+        """Run a query and return its rows (``settings`` apply to it alone)."""
 
     def insert(
         self,
@@ -72,6 +78,17 @@ def check_token(token: str) -> str:
     if not _TOKEN.match(token):
         raise StoreError(f"bad deduplication token {token!r}")
     return token
+
+
+def settings_clause(settings: QuerySettings) -> str:
+    """``k=v, ...`` of checked query settings (values are numbers or words)."""
+    items = []
+    for name, value in (settings or {}).items():
+        text = str(value)
+        if not _SETTING_NAME.match(name) or not _SETTING_VALUE.match(text):
+            raise StoreError(f"bad query setting {name}={text!r}")
+        items.append(f"{name}={text}" if isinstance(value, int) else f"{name}='{text}'")
+    return ", ".join(items)
 
 
 def open_store(settings: Settings) -> ClickHouseStore:
@@ -126,9 +143,11 @@ class AsyncStore:
         """See :meth:`ClickHouseStore.command`."""
         await self._run(self.sync.command, sql, params)
 
-    async def query(self, sql: str, params: Params = None) -> Rows:
+    async def query(
+        self, sql: str, params: Params = None, settings: QuerySettings = None
+    ) -> Rows:
         """See :meth:`ClickHouseStore.query`."""
-        result: Rows = await self._run(self.sync.query, sql, params)
+        result: Rows = await self._run(self.sync.query, sql, params, settings)
         return result
 
     async def insert(

@@ -33,6 +33,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# aiosmtpd logs every SMTP command at info: keep its warnings only.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 # Resolve: recipient address (as given at RCPT, in the inbox's domain and carrying
 # a token) -> watcher id, or None when no watcher owns it.

@@ -17,7 +17,7 @@ import orjson
 import pyarrow as pa
 
 from infra.chjson import json_default, rows_from_json
-from infra.clickhouse import Params, Rows, StoreError
+from infra.clickhouse import Params, QuerySettings, Rows, StoreError
 from infra.store_wire import FrameError, frame_length, header_of, message
 
 TIMEOUT_S = 60.0  # a long explorer query still answers well within this
@@ -37,9 +37,13 @@ class RemoteStore:
         """Run a statement that returns nothing."""
         self._call({"op": "command", "sql": sql, "params": dict(params or {})})
 
-    def query(self, sql: str, params: Params = None) -> Rows:
+    def query(
+        self, sql: str, params: Params = None, settings: QuerySettings = None
+    ) -> Rows:
         """Run a query and return its rows."""
         header = {"op": "query", "sql": sql, "params": dict(params or {})}
+        if settings:
+            header["settings"] = dict(settings)
         return rows_from_json(self._call(header) or b"")
 
     def insert(

@@ -152,6 +152,23 @@ class Settings:
     agent_max_steps: int = _doc(6, "Most model calls in one agent invocation.")
     agent_max_tokens: int = _doc(16_000, "Most tokens one invocation may use.")
     agent_timeout_s: float = _doc(60.0, "Longest one agent invocation may run.")
+    nlq_model: str = _doc(
+        "vigil/offline",
+        "Model of natural-language queries (POST /api/v1/ai/nlq/): any litellm "
+        "model string; without its provider's credentials VIGIL_LLM_FALLBACK runs.",
+    )
+    nlq_max_rows: int = _doc(
+        1000, "Most rows one NLQ query returns (a larger or missing LIMIT is lowered)."
+    )
+    nlq_max_rows_to_read: int = _doc(
+        50_000_000, "Most rows one NLQ query may read in ClickHouse."
+    )
+    nlq_max_execution_s: int = _doc(10, "Longest one NLQ query may run in ClickHouse.")
+    nlq_max_memory_bytes: int = _doc(
+        1_000_000_000, "Most memory one NLQ query may use in ClickHouse."
+    )
+    nlq_max_steps: int = _doc(4, "Most model calls in one NLQ question.")
+    nlq_timeout_s: float = _doc(30.0, "Longest one NLQ question may take.")
     watcher_clock_s: float = _doc(
         30.0, "How often silence and scheduled ticks are checked."
     )

@@ -11,25 +11,17 @@ import logging
 import time
 from typing import Any
 
-from agents.argus import Argus, ArgusConfig
-from agents.argus_tools import ArgusToolBox
-from agents.investigator import Investigator, InvestigatorConfig
-from agents.llm import register_prices
 from agents.llm import warm as warm_llm
-from agents.loop import Limits
-from agents.mailer import Mailer
 from agents.mailroom import Mailroom
-from agents.outbound import OutboundPolicy
-from agents.watcher_runtime import RuntimeConfig, WatcherRuntime
-from agents.watcher_tools import ToolBox
+from agents.nlq.service import NlqService
 from domain.clock import Clock, IdGenerator, utc_now
 from domain.clock import new_id as domain_new_id
-from domain.entity_state import EntityState
+from infra.assembly import argus_assistant, watcher_runtime
 from infra.clickhouse import AsyncStore, StoreError, open_store
 from infra.inbox import Inbox, InboxConfig
 from infra.kafka import AsyncProducer
 from infra.remote_store import RemoteStore
-from infra.settings import Settings, SettingsError
+from infra.settings import Settings
 from infra.topics import TOPICS, ensure_topics
 from projections.alerts import AlertsProjection
 from projections.archive import EntityArchive, rehydrate
@@ -43,65 +35,6 @@ from projections.readmodel import EntityReadModel
 from projections.watcher_facts import fact_projections
 
 log = logging.getLogger(__name__)
-
-
-def parse_prices(text: str) -> dict[str, tuple[float, float]]:
-    """``model=input/output,…`` USD per token, from ``VIGIL_LLM_PRICES``."""
-    prices = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        try:
-            model, pair = item.rsplit("=", 1)
-            given, made = pair.split("/")
-            prices[model.strip()] = (float(given), float(made))
-        except ValueError as ex:
-            raise SettingsError(f"VIGIL_LLM_PRICES: cannot read {item!r}") from ex
-    return prices
-
-
-def argus_assistant(
-    settings: Settings,
-    state: EntityState,
-    writer: EntityLog,
-    store: AsyncStore,
-    facts: FactLog,
-    clock: Clock,
-    new_id: IdGenerator,
-) -> Argus:
-    """Argus with its tools, on the configured model."""
-    limits = Limits(
-        settings.agent_max_steps, settings.agent_max_tokens, settings.agent_timeout_s
-    )
-    investigator = Investigator(
-        store,
-        facts,
-        InvestigatorConfig(settings.llm_model, settings.llm_fallback, limits),
-        clock,
-    )
-    box = ArgusToolBox(state, writer, store, new_id, investigator=investigator)
-    config = ArgusConfig(settings.llm_model, settings.llm_fallback, limits)
-    return Argus(box, facts, config, clock)
-
-
-def watcher_runtime(
-    settings: Settings,
-    state: EntityState,
-    store: AsyncStore,
-    facts: FactLog,
-    clock: Clock,
-    new_id: IdGenerator,
-) -> WatcherRuntime:
-    """The watchers' agent runtime with its tools' outgoing clients."""
-    register_prices(parse_prices(settings.llm_prices))
-    allow = frozenset(h.strip() for h in settings.webhook_allow_hosts.split(",") if h)
-    policy = OutboundPolicy(allow_hosts=allow, timeout_s=settings.webhook_timeout_s)
-    box = ToolBox(
-        state, facts, policy, Mailer(settings.smtp_relay, settings.outbox), clock
-    )
-    limits = Limits(
-        settings.agent_max_steps, settings.agent_max_tokens, settings.agent_timeout_s
-    )
-    config = RuntimeConfig(settings.llm_fallback, limits, settings.mail_domain)
-    return WatcherRuntime(box, store, config, new_id)
 
 
 class Platform:
@@ -137,6 +70,7 @@ class Platform:
         self.runtime = watcher_runtime(
             settings, self.model.state, self.store, self.facts, clock, new_id
         )
+        self.nlq = NlqService(self.model.state, self.store, settings, clock)
         self.argus = argus_assistant(
             settings,
             self.model.state,
@@ -145,6 +79,7 @@ class Platform:
             self.facts,
             clock,
             new_id,
+            self.nlq,
         )
         self.mailroom = Mailroom(
             self.model.state, self.facts, clock, settings.mail_domain

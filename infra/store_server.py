@@ -104,7 +104,7 @@ async def _read_frame(reader: asyncio.StreamReader) -> bytes:
 
 
 def _query(store: ChdbStore, h: dict[str, Any], body: bytes | None) -> bytes:
-    return store.query_raw(h["sql"], h.get("params"))
+    return store.query_raw(h["sql"], h.get("params"), h.get("settings"))
 
 
 def _command(store: ChdbStore, h: dict[str, Any], body: bytes | None) -> None:

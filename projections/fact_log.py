@@ -32,15 +32,21 @@ class FactLog:
         self.producer = producer
         self.progress = progress
 
-    async def append(self, fact: Fact, *, visible: bool = True) -> Delivered:
+    async def append(
+        self, fact: Fact, *, visible: bool = True, derived: bool = False
+    ) -> Delivered:
         """Append one fact; with ``visible``, return once reads show it."""
-        (delivered,) = await self.append_all([fact], visible=visible)
+        (delivered,) = await self.append_all([fact], visible=visible, derived=derived)
         return delivered
 
     async def append_all(
-        self, facts: Sequence[Fact], *, visible: bool = True
+        self, facts: Sequence[Fact], *, visible: bool = True, derived: bool = False
     ) -> list[Delivered]:
-        """Append facts in order; with ``visible``, return once reads show them."""
+        """Append facts in order; with ``visible``, return once reads show them.
+
+        A ``derived`` fact (what an agent made of a trigger it consumed) is not held
+        to ``VIGIL_ACK_AFTER=projection``: nobody waits for its acknowledgement, and
+        its source is redelivered if it is lost before being stored."""
         delivered = [
             await self.producer.send(
                 self.settings.topic(f.topic),
@@ -49,7 +55,7 @@ class FactLog:
             )
             for f in facts
         ]
-        if visible or self.settings.ack_after_projection:
+        if visible or (self.settings.ack_after_projection and not derived):
             await self._stored(facts, delivered)
         return delivered
 

@@ -60,9 +60,13 @@ class Projector:
         self.projection = projection
         self.topic = settings.topic(projection.topic)
         self.table = f"{store.database}.{projection.table}"
-        self.sink = BatchingSink(
-            settings.projection_batch_rows, settings.projection_flush_ms / 1000
+        # A projection of few, small records (mails, actions) may flush sooner than
+        # the telemetry ones: someone waits on each of its records.
+        flush_ms = min(
+            settings.projection_flush_ms,
+            getattr(projection, "flush_ms", settings.projection_flush_ms),
         )
+        self.sink = BatchingSink(settings.projection_batch_rows, flush_ms / 1000)
         self.topic_id = ""
         self.flushed: dict[int, int] = {}
         # Next offset each owned partition expects. aiokafka may hand out records
@@ -82,9 +86,9 @@ class Projector:
             ),
             self._project,
             Fetch(
-                timeout_ms=settings.projection_flush_ms,
+                timeout_ms=flush_ms,
                 max_records=settings.projection_batch_rows,
-                max_wait_ms=min(50, settings.projection_flush_ms),
+                max_wait_ms=min(50, flush_ms),
             ),
             on_idle=self._flush_due,  # a quiet topic still flushes what has aged
             options={"max_partition_fetch_bytes": 8 << 20},

@@ -114,6 +114,8 @@ _LIST = pa.list_(pa.string())
 class FactProjection:
     """One row per fact, its fields as columns (with the source position)."""
 
+    flush_ms = 50  # writers wait on these rows: flush them sooner than telemetry
+
     def __init__(
         self,
         name: str,

@@ -140,6 +140,25 @@ def test_array_parameters_are_quoted(store: ClickHouseStore) -> None:
     assert rows.rows == [(1, 3)]
 
 
+def test_query_settings_bound_one_query_only(store: ClickHouseStore) -> None:
+    table = f"{store.database}.t"
+    now = datetime.now(UTC)
+    store.insert(table, ("k", "v", "ts"), [("a", 1.0, now), ("b", 2.0, now)])
+    limits = {"readonly": 1, "max_result_rows": 1, "max_execution_time": 5}
+    with pytest.raises(StoreError):
+        store.query(f"SELECT k FROM {table}", settings=limits)
+    assert store.query(f"SELECT count() FROM {table}", settings=limits).scalar() == 2
+    for _ in range(8):  # every pooled connection is still writable afterwards
+        store.query(f"SELECT k FROM {table} LIMIT 1", settings=limits)
+    store.insert(table, ("k", "v", "ts"), [("c", 3.0, now)])
+    assert store.query(f"SELECT count() FROM {table}").scalar() == 3
+
+
+def test_unsafe_query_setting_is_refused(store: ClickHouseStore) -> None:
+    with pytest.raises(StoreError, match="setting"):
+        store.query("SELECT 1", settings={"readonly": "0, max_threads=1"})
+
+
 def test_parameters_hold_under_concurrent_queries(store: ClickHouseStore) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
