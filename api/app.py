@@ -18,6 +18,7 @@ from api import errors
 from api.alert_hub import AlertHub
 from api.auth import Authenticator, AuthMiddleware
 from api.body_limits import BodyLimit, RequireJson
+from api.console.routes import add_console_routes
 from api.credentials import Tokens
 from api.entities import EntityAccess
 from api.health import Health, Ready
@@ -26,6 +27,7 @@ from api.openapi.ai_memory_paths import AI_MEMORY_PATHS
 from api.openapi.ai_paths import AI_PATHS
 from api.openapi.argus_paths import ARGUS_PATHS
 from api.openapi.canvas_paths import CANVAS_PATHS
+from api.openapi.console_paths import CONSOLE_PATHS
 from api.openapi.core_paths import API_PATHS
 from api.openapi.document import HEALTH_PATHS, OpenApi, build_document
 from api.openapi.stream_paths import STREAM_PATHS
@@ -212,9 +214,11 @@ def create_app(
                     ARGUS_PATHS,
                     AI_PATHS,
                     AI_MEMORY_PATHS,
+                    CONSOLE_PATHS,
                 ]
             )
         ),
     )
     add_routes(app, parts)
+    add_console_routes(app)
     return VigilApp(app, platform, parts)
