@@ -209,7 +209,7 @@ async def test_custom_tools_validate_schema_url_and_names(
     assert empty.status_code == 400
     refused = await api.simulate_put(
         f"{base}/{tool['id']}",
-        json={"webhook_url": "http://127.0.0.1:9/"},
+        json={"webhook_url": "http://127.0.0.2:9/"},
         headers=who.auth,
     )
     assert refused.status_code == 200  # syntax is fine; the address is checked on use
