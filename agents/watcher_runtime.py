@@ -16,7 +16,7 @@ from agents.llm import resolve_model
 from agents.loop import Limits, LoopResult, chat_message, run_loop, trigger_message
 from agents.mailer import OutgoingMail
 from agents.watcher_tools import Invocation, ToolBox
-from domain.clock import IdGenerator
+from domain.clock import IdGenerator, prefixed_id
 from domain.entity import Entity
 from domain.states import Channel, Watcher
 from infra.clickhouse import AsyncStore
@@ -200,7 +200,7 @@ class WatcherRuntime:
         )
 
     def _new(self, prefix: str) -> str:
-        return prefix + self.new_id().replace("-", "")[:20]
+        return prefixed_id(self.new_id, prefix, 20)
 
 
 def _fields(arguments: dict[str, Any]) -> dict[str, Any]:

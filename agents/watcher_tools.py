@@ -21,10 +21,9 @@ from domain.entity import Entity
 from domain.entity_state import EntityState
 from domain.isotime import iso, to_micros
 from domain.states import Channel, CustomTool, Watcher
+from domain.watchers import THREAD_STATUSES
 from projections.fact_log import FactLog
 from schemas.watcher_facts import MemoryChanged, ThreadChanged, stable_id
-
-THREAD_STATUSES = ["active", "watching", "resolved", "ignored"]
 
 SEND_ALERT = {
     "type": "object",
@@ -46,7 +45,7 @@ UPDATE_THREAD = {
     "type": "object",
     "properties": {
         "thread_id": {"type": "string", "minLength": 1},
-        "status": {"type": "string", "enum": THREAD_STATUSES},
+        "status": {"type": "string", "enum": list(THREAD_STATUSES)},
         "summary": {"type": "string", "maxLength": 4000},
     },
     "required": ["thread_id"],

@@ -18,3 +18,8 @@ def utc_now() -> datetime:
 def new_id() -> str:
     """A fresh random UUID as text."""
     return str(uuid.uuid4())
+
+
+def prefixed_id(new_id: IdGenerator, prefix: str, length: int = 16) -> str:
+    """A readable id (``w_…``, ``ct_…``) from the injected generator's UUID."""
+    return prefix + new_id().replace("-", "")[:length]

@@ -230,3 +230,12 @@ def watcher_view(entity: Entity[Watcher], mail_domain: str) -> dict[str, Any]:
         "created_at": s.created_at,
         "updated_at": s.updated_at or s.created_at,
     }
+
+
+THREAD_STATUSES = ("active", "watching", "resolved", "ignored")
+
+
+def check_closable(status: str) -> None:
+    """A thread can be closed unless it is already resolved or ignored."""
+    if status in ("resolved", "ignored"):
+        raise Invalid("status", f"the thread is already {status}")

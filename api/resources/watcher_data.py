@@ -14,7 +14,9 @@ from api.entities import EntityAccess
 from api.request import body_of
 from api.validation import Body, ValidationError, parse_int
 from domain import states
+from domain.clock import prefixed_id
 from domain.errors import Invalid, NotFound
+from domain.watchers import THREAD_STATUSES, check_closable
 from infra.clickhouse import AsyncStore
 from projections.fact_log import FactLog
 from projections.watcher_reads import (
@@ -23,8 +25,6 @@ from projections.watcher_reads import (
     thread_messages,
 )
 from schemas.watcher_facts import ThreadChanged
-
-THREAD_STATUSES = ("active", "watching", "resolved", "ignored")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class WatcherData:
         who, at = principal_of(req), self.entities.now()
         await self.facts.append(
             ThreadChanged(
-                change_id="tc_" + self.entities.new_id().replace("-", "")[:20],
+                change_id=prefixed_id(self.entities.new_id, "tc_", 20),
                 thread_id=thread_id,
                 watcher_id=watcher_id,
                 org_id=who.org_id,
@@ -179,8 +179,7 @@ class CloseThread:
     ) -> None:
         watcher = self.data.watcher(req, watcher_id)
         thread = await self.data.thread(watcher.org_id, watcher_id, thread_id)
-        if thread["status"] in ("resolved", "ignored"):
-            raise Invalid("status", f"the thread is already {thread['status']}")
+        check_closable(thread["status"])
         await self.data.change_thread(
             req, watcher_id, thread_id, kind="updated", status="resolved"
         )

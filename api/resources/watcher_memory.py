@@ -12,6 +12,7 @@ import falcon.asgi
 from api.request import body_of
 from api.resources.watcher_data import WatcherData
 from api.validation import Body
+from domain.clock import prefixed_id
 from domain.errors import Invalid, NotFound
 from domain.isotime import parse_iso, to_micros
 from projections.watcher_reads import list_memories
@@ -51,7 +52,7 @@ class Memories:
         given = memory_fields(await body_of(req), create=True)
         at = self.data.entities.now()
         memory = MemoryChanged(
-            memory_id="m_" + self.data.entities.new_id().replace("-", "")[:16],
+            memory_id=prefixed_id(self.data.entities.new_id, "m_"),
             watcher_id=watcher_id,
             org_id=watcher.org_id,
             version=to_micros(at),

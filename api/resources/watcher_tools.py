@@ -19,6 +19,7 @@ from api.entities import EntityAccess
 from api.request import body_of
 from api.validation import EMAIL, Body, ValidationError
 from domain import states
+from domain.clock import prefixed_id
 from domain.watcher_tools import (
     DeleteChild,
     SaveChannel,
@@ -103,7 +104,7 @@ class Tools:
         command = SaveTool(
             ctx=self.entities.context(req),
             watcher_id=watcher_id,
-            tool_id="ct_" + self.entities.new_id().replace("-", "")[:16],
+            tool_id=prefixed_id(self.entities.new_id, "ct_"),
             settings=tool_settings(await body_of(req), create=True),
             create=True,
         )
@@ -248,7 +249,7 @@ class Channels:
         command = SaveChannel(
             ctx=self.entities.context(req),
             watcher_id=watcher_id,
-            channel_id="ch_" + self.entities.new_id().replace("-", "")[:16],
+            channel_id=prefixed_id(self.entities.new_id, "ch_"),
             type=kind,
             destination=_destination(body, kind, True),
             enabled=body.boolean("enabled"),

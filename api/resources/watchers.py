@@ -14,6 +14,7 @@ from api.entities import EntityAccess
 from api.request import body_of
 from api.validation import Body, ValidationError
 from domain import states
+from domain.clock import prefixed_id
 from domain.watchers import (
     SEVERITIES,
     STATUSES,
@@ -92,7 +93,7 @@ class Watchers:
             raise ValidationError("system_prompt", "is required")
         command = CreateWatcher(
             ctx=self.entities.context(req),
-            watcher_id="w_" + self.entities.new_id().replace("-", "")[:16],
+            watcher_id=prefixed_id(self.entities.new_id, "w_"),
             settings=given,
             ingest_token=new_ingest_token(),
             signing_secret="whsec_" + secrets.token_hex(24),

@@ -154,3 +154,13 @@ def test_subscriptions_decide_which_alerts_a_watcher_hears() -> None:
 def test_slugs_are_readable_address_parts() -> None:
     assert slug_of("Work Email!") == "work-email"
     assert slug_of("***") == "watcher"
+
+
+def test_a_thread_closes_unless_already_resolved_or_ignored() -> None:
+    from domain.watchers import check_closable
+
+    check_closable("active")
+    check_closable("watching")
+    for done in ("resolved", "ignored"):
+        with pytest.raises(Invalid, match=done):
+            check_closable(done)
