@@ -66,7 +66,8 @@ class Lifespan:
         self.parts.usage.start()
         self._presence = asyncio.create_task(self._refresh_presence(), name="presence")
         # Argus memory's model takes about a second to load: before the first call.
-        self._embeddings = asyncio.create_task(self._warm(), name="embeddings")
+        if self.platform.settings.ai_warm:
+            self._embeddings = asyncio.create_task(self._warm(), name="embeddings")
 
     async def _warm(self) -> None:
         try:

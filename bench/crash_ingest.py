@@ -42,7 +42,7 @@ from infra.chdb_store import ChdbStore  # noqa: E402
 
 PER_REQUEST = 100
 THREADS = 4
-DEV_ENV = {"VIGIL_REBALANCE_TIMEOUT_S": "1"}
+DEV_ENV = {"VIGIL_REBALANCE_TIMEOUT_S": "1", "VIGIL_AI_WARM": "false"}
 
 
 def setup(base: str) -> tuple[str, dict[str, str]]:

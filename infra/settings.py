@@ -149,6 +149,12 @@ class Settings:
         "Custom per-token prices: model=input_usd/output_usd,… (e.g. "
         "ollama/llama3=0.0000001/0.0000002).",
     )
+    ai_warm: bool = _doc(
+        True,
+        "Import litellm and load the embedding model in the background at start, "
+        "so the first AI request does not wait seconds; false saves that CPU and "
+        "memory on processes that serve no AI (loaded on first use then).",
+    )
     agent_max_steps: int = _doc(6, "Most model calls in one agent invocation.")
     agent_max_tokens: int = _doc(16_000, "Most tokens one invocation may use.")
     agent_timeout_s: float = _doc(60.0, "Longest one agent invocation may run.")

@@ -106,7 +106,10 @@ class Platform:
         await asyncio.to_thread(apply_retention, self.store.sync, s.retention_days())
         self.producer.open()
         # litellm takes seconds to import: in the background, before the first run.
-        self._warming = asyncio.create_task(asyncio.to_thread(warm_llm), name="llm")
+        if s.ai_warm:
+            self._warming = asyncio.create_task(
+                asyncio.to_thread(warm_llm), name="llm"
+            )
         self.rehydrated = await rehydrate(s, self.store, self.producer)
         await self.model.start()
         await self.model.wait_caught_up(self.start_timeout_s)

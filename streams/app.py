@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+from typing import Any
 
 import faust
 
 from infra.settings import Settings
 from streams.transport import register as register_transport
 
+log = logging.getLogger(__name__)
+
 
 def create_faust_app(settings: Settings, instance: str | None = None) -> faust.App:
     """Build the Faust app (agents register on it in their own modules)."""
     register_transport()
+    app = _build(settings, instance)
+    _log_rebalances(app)
+    return app
+
+
+def _log_rebalances(app: faust.App) -> None:
+    """One line per assignment and per completed recovery: after a crash, the log
+    says when the worker had its partitions back and its tables recovered."""
+
+    @app.on_partitions_assigned.connect
+    async def assigned(sender: Any, assigned: Any, **_: Any) -> None:
+        log.info("partitions assigned: %s", len(assigned))
+
+    @app.on_rebalance_complete.connect
+    async def recovered(sender: Any, **_: Any) -> None:
+        log.info("rebalance complete: tables recovered, agents consuming")
+
+
+def _build(settings: Settings, instance: str | None) -> faust.App:
     brokers = ";".join(
         f"vigil://{host}" for host in settings.kafka_bootstrap.split(",") if host
     )

@@ -43,6 +43,7 @@ def make_settings(broker: TansuBroker, data_dir: Path) -> Callable[..., Settings
             "rebalance_timeout_s": 1.0,
             "projection_flush_ms": 50,
             "faust_enabled": False,
+            "ai_warm": False,
         }
         base.update(overrides)
         return Settings.from_env({}, **base)

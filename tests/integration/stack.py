@@ -41,6 +41,7 @@ def _env(broker: TansuBroker, tag: str, **extra: str) -> dict[str, str]:
         VIGIL_SMTP_PORT="0",
         VIGIL_WATCHER_CLOCK_S="0.5",
         VIGIL_WEBHOOK_ALLOW_HOSTS="127.0.0.1",
+        VIGIL_AI_WARM="false",  # loaded on first use by the tests that need it
         **extra,
     )
     return env
@@ -120,6 +121,15 @@ class Stack:
     def log(self, role: str) -> str:
         path = self.root / f"{role}.log"
         return path.read_text() if path.exists() else ""
+
+    def diagnose(self, lines: int = 60) -> str:
+        """Whether each process runs, and the end of its log (for a failure)."""
+        parts = []
+        for role, proc in (("api", self.api), ("worker", self.worker)):
+            state = "absent" if proc is None else f"returncode={proc.poll()}"
+            tail = "\n".join(self.log(role).splitlines()[-lines:])
+            parts.append(f"--- {role} ({state}) ---\n{tail}")
+        return "\n".join(parts)
 
 
 def at(seconds_from_now: float = 0.0) -> str:
@@ -233,12 +243,17 @@ class Listener:
             if event.event == "alert":
                 self.events.append((event.id, json.loads(event.data)))
 
-    def wait(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
-        """Block until ``count`` alert events arrived; return them."""
+    def wait(
+        self, count: int, timeout: float = 30.0, stack: Stack | None = None
+    ) -> list[dict[str, Any]]:
+        """Block until ``count`` alert events arrived; return them (on a timeout,
+        the failure shows the processes' logs when ``stack`` is given)."""
         deadline = time.monotonic() + timeout
         while len(self.events) < count and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(self.events) >= count, f"got {self.events}"
+        assert len(self.events) >= count, f"got {self.events}\n" + (
+            stack.diagnose() if stack is not None else ""
+        )
         return [data for _, data in self.events]
 
     def close(self) -> None:

@@ -56,7 +56,7 @@ def test_threshold_fires_once_and_resolves_once_across_a_worker_kill(
     stack.start_worker()
     org.post(vib, 3.8)  # inside the hysteresis band: stays active
     org.post(vib, 3.2)
-    resolved = sse.wait(2, timeout=60)[1]
+    resolved = sse.wait(2, timeout=60, stack=stack)[1]
     assert resolved["state"] == "resolved" and resolved["value"] == 3.2
     assert resolved["event_id"] == fired["event_id"]
     time.sleep(1.5)  # room for a duplicate to show up

@@ -22,6 +22,7 @@ VIGIL = str(Path(sys.executable).with_name("vigil"))
 def _start(data_dir: Path, port: int) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     env["VIGIL_REBALANCE_TIMEOUT_S"] = "1"
+    env["VIGIL_AI_WARM"] = "false"  # no AI here: spare the start CPU
     # A file, not a pipe: a pipe nobody reads fills up and blocks the server.
     log = (data_dir / "vigil-dev.log").open("a")
     return subprocess.Popen(

@@ -33,6 +33,7 @@ def _serve(
             "VIGIL_TOPIC_PREFIX": prefix,
             "VIGIL_REBALANCE_TIMEOUT_S": "1",
             "VIGIL_PRODUCE_TIMEOUT_MS": "3000",
+            "VIGIL_AI_WARM": "false",
         }
     )
     log = (tmp_path / "vigil-dev.log").open("a")  # a pipe nobody reads would block
