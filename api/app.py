@@ -15,7 +15,7 @@ import orjson
 
 from agents import embeddings
 from api import errors
-from api.alert_hub import AlertHub
+from api.alert_hub import AlertHub, Stored
 from api.auth import Authenticator, AuthMiddleware
 from api.body_limits import BodyLimit, RequireJson
 from api.console.routes import add_console_routes
@@ -45,7 +45,9 @@ from domain.clock import Clock, IdGenerator, utc_now
 from domain.clock import new_id as domain_new_id
 from infra.settings import Settings
 from infra.stack import Platform
+from projections.alerts import AlertsProjection
 from projections.telemetry import last_seen
+from schemas.topics import ALERTS_TOPIC
 from streams.prism.backfill import BackfillJobs
 
 log = logging.getLogger(__name__)
@@ -132,6 +134,16 @@ class VigilApp:
         await self._asgi(scope, receive, send)
 
 
+def _alerts_stored(settings: Settings, platform: Platform) -> Stored:
+    """Wait for the alerts projection's committed offset (read-after-announce)."""
+    topic, progress = settings.topic(ALERTS_TOPIC), platform.fact_progress
+
+    async def stored(offset: int) -> None:
+        await progress.wait_stored(AlertsProjection.name, topic, 0, offset)
+
+    return stored
+
+
 def build_parts(
     settings: Settings, platform: Platform, clock: Clock, new_id: IdGenerator
 ) -> Parts:
@@ -142,7 +154,7 @@ def build_parts(
         entities=entities,
         store=platform.store,
         producer=platform.producer,
-        hub=AlertHub(settings),
+        hub=AlertHub(settings, _alerts_stored(settings, platform)),
         tokens=Tokens(jwt_secret(settings)),
         usage=KeyUsage(entities),
         presence=Presence(settings.online_window_s, clock),

@@ -34,6 +34,11 @@ class Settings:
     kafka_bootstrap: str = _doc(
         "", "Kafka bootstrap servers; empty starts the embedded Tansu broker."
     )
+    broker_port: int = _doc(
+        9092,
+        "Port of vigil dev's embedded Kafka broker on 127.0.0.1 (0: any free port; "
+        "when the default is taken, a free one is used and printed).",
+    )
     tansu_bin: str = _doc("", "Explicit path of the tansu binary for the broker.")
     topic_prefix: str = _doc("", "Prefix on every topic name (shared clusters, tests).")
     topic_partitions: int = _doc(4, "Partitions of the partitioned topics.")
@@ -60,6 +65,11 @@ class Settings:
     projection_batch_rows: int = _doc(50_000, "Rows that make a projector flush.")
     projection_flush_ms: int = _doc(200, "Longest a projected row waits in a buffer.")
     consumer_group_prefix: str = _doc("vigil", "Prefix of consumer group ids.")
+    kafka_request_timeout_s: float = _doc(
+        10.0,
+        "How long a Kafka client waits for one answer before retrying (a fetch the "
+        "broker never answers stalls a consumer this long at most).",
+    )
     rebalance_timeout_s: float = _doc(
         3.0, "Consumer-group rebalance timeout (Tansu waits it at first join)."
     )

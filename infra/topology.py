@@ -129,10 +129,22 @@ def start_broker(settings: Settings) -> Any:
     """The embedded Tansu broker, unless VIGIL_KAFKA_BOOTSTRAP names a cluster."""
     if settings.kafka_bootstrap:
         return None
-    from infra.broker import TansuBroker
+    from infra.broker import TansuBroker, port_taken
 
+    port = settings.broker_port
+    if port and port_taken("127.0.0.1", port):
+        if "VIGIL_BROKER_PORT" in os.environ:
+            raise InfraError(
+                f"port {port} (VIGIL_BROKER_PORT) is taken: choose another, or 0"
+            )
+        print(
+            f"vigil: port {port} is taken; the embedded broker uses a free port "
+            "(set VIGIL_BROKER_PORT to choose)",
+            flush=True,
+        )
+        port = 0
     broker = TansuBroker(
-        settings.tansu_bin, log_file=settings.data_dir / "tansu.log"
+        settings.tansu_bin, port=port or None, log_file=settings.data_dir / "tansu.log"
     ).start()
     os.environ["VIGIL_KAFKA_BOOTSTRAP"] = broker.bootstrap
     # The embedded broker keeps topics in memory: acknowledge a write only once

@@ -70,6 +70,39 @@ def test_threshold_fires_once_and_resolves_once_across_a_worker_kill(
     assert one["resolved_value"] == 3.2 and one["device"] == "Pump 1"
 
 
+def test_what_the_stream_announces_is_readable_at_that_moment(org: Org) -> None:
+    """A dashboard that opens the alert it was just told about finds it, in the
+    list and by id, with the state the stream announced (issue: 0.36 s of 404)."""
+    seen: list[tuple[str, int, str | None, bool]] = []
+
+    def open_it(alert: dict[str, Any]) -> None:
+        one = org.call("GET", f"/api/v1/alerts/{alert['event_id']}/")
+        listed = [e["event_id"] for e in events(org, status=alert["state"])]
+        status = one.json().get("status") if one.status_code == 200 else None
+        seen.append(
+            (alert["state"], one.status_code, status, alert["event_id"] in listed)
+        )
+
+    sse = Listener(org, on_alert=open_it)
+    _, (vib,) = org.device("Kiln", VIBRATION)
+    for threshold in (4.0, 4.5, 5.0):  # three rules: three alerts at once
+        org.rule(
+            name="Kiln vibration",
+            binding_id=vib,
+            condition="above",
+            threshold=threshold,
+        )
+    org.post(vib, 6.0)
+    sse.wait(3)
+    org.post(vib, 1.0)
+    sse.wait(6)
+    sse.close()
+    assert sorted(seen) == sorted(
+        [("active", 200, "active", True)] * 3
+        + [("resolved", 200, "resolved", True)] * 3
+    )
+
+
 def test_for_duration_rule_ignores_a_shorter_excursion(org: Org) -> None:
     _, (vib,) = org.device("Pump 2", VIBRATION)
     rule_id = org.rule(
