@@ -3,7 +3,7 @@ public page and query a share link opens."""
 
 from __future__ import annotations
 
-from api.openapi.core_paths import PAGE, Doc, edits, op, path, q
+from api.openapi.core_paths import PAGE, Doc, edits, line, op, path, q
 from domain.canvas import MAX_CELL, MAX_PANEL_IDS, MAX_PANELS, PANEL_TYPES
 
 TAG = "canvas"
@@ -19,7 +19,7 @@ PANEL: Doc = {
             "of this dashboard; else a new id is given.",
         },
         "type": {"type": "string", "enum": list(PANEL_TYPES)},
-        "title": {"type": "string", "maxLength": 200},
+        "title": line(),
         "binding_ids": {**IDS, "maxItems": MAX_PANEL_IDS},
         "field_ids": {**IDS, "maxItems": MAX_PANEL_IDS},
         "options": {
@@ -43,7 +43,7 @@ DASHBOARD: Doc = {
     "type": "object",
     "required": ["name"],
     "properties": {
-        "name": {"type": "string", "maxLength": 200},
+        "name": line(),
         "description": {"type": "string", "maxLength": 2000},
         "panels": {"type": "array", "items": PANEL, "maxItems": MAX_PANELS},
     },

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.openapi.document import error_response
+from api.validation import EMAIL_PATTERN, MAX_DEPTH, NO_CONTROLS
 
 Doc = dict[str, Any]
 OBJ: Doc = {"type": "object"}
@@ -87,6 +88,27 @@ def obj(required: list[str], **props: str) -> Doc:
     }
 
 
+def line(max_length: int = 200) -> Doc:
+    """A one-line string (a name, id or slug): no control characters, no breaks."""
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_length,
+        "pattern": NO_CONTROLS,
+    }
+
+
+def with_props(schema: Doc, **props: Doc) -> Doc:
+    """``schema`` with some properties described more closely."""
+    return {**schema, "properties": {**schema["properties"], **props}}
+
+
+EMAIL: Doc = {
+    "type": "string",
+    "format": "email",
+    "maxLength": 254,
+    "pattern": EMAIL_PATTERN,
+}
 PAGE = [
     q("limit", "Page size, 1-1000 (default 100).", "integer"),
     q("offset", "Items to skip (default 0).", "integer"),
@@ -121,11 +143,18 @@ AUTH_PATHS: Doc = {
             "expires_in: 900}}`",
             {
                 **CREDS,
-                "properties": {**CREDS["properties"], "name": {"type": "string"}},
+                "properties": {
+                    **CREDS["properties"],
+                    "email": EMAIL,
+                    "name": line(),
+                },
             },
             errors=("400", "409", "429"),
             public=True,
-            description="email: valid, max 254; password: min 8. " + LOGIN_NOTE,
+            description="email: letters, digits and .!#$%&'*+/=?^_`{|}~- before the "
+            "@ (at most 64), a domain of dot-separated labels after it, max 254; "
+            "password: min 8, no control characters but tabs and line breaks. "
+            + LOGIN_NOTE,
         )
     },
     "/api/auth/login": {
@@ -196,7 +225,7 @@ KEY_PATHS: Doc = {
             "keys",
             "201",
             '`{"key": {..., "full_key": "vk_..."}}`',
-            obj(["name"], name="string", permissions="array"),
+            with_props(obj(["name"], permissions="array"), name=line()),
             description="permissions: `read` (default) and/or `write`; a key "
             "without `write` gets 403 on every POST/PUT/PATCH/DELETE. Only the "
             "SHA-256 of the key is stored.",
@@ -218,7 +247,7 @@ KEY_PATHS: Doc = {
             "ingest",
             "201",
             "`{id, name, hardware_id, token_prefix, raw_token, created_at}`",
-            obj(["name"], name="string", hardware_id="string"),
+            with_props(obj(["name"]), name=line(), hardware_id=line(128)),
             description="A `gw_` token is accepted only by ingest endpoints "
             "(403 elsewhere); with `hardware_id` it may ingest only for that "
             "device. Only its SHA-256 is stored.",
@@ -237,20 +266,20 @@ KEY_PATHS: Doc = {
     },
 }
 
-SITE = obj(
-    ["name"],
-    name="string",
-    description="string",
-    timezone="string",
-    latitude="number",
-    longitude="number",
+SITE = with_props(
+    obj(
+        ["name"],
+        description="string",
+        timezone="string",
+        latitude="number",
+        longitude="number",
+    ),
+    name=line(),
 )
-DEVICE = obj(
-    ["hardware_id", "display_name"],
-    hardware_id="string",
-    display_name="string",
-    node_type="string",
-    site_id="string",
+DEVICE = with_props(
+    obj(["hardware_id", "display_name"], node_type="string", site_id="string"),
+    hardware_id=line(128),
+    display_name=line(),
 )
 EDIT_NOTE = "PUT and PATCH both change only the fields given."
 
@@ -461,7 +490,8 @@ INGEST_NOTE = (
     "403. A token scoped to a hardware_id may ingest only for that device (403). The "
     "device is looked up by hardware_id in the token's org (404 if unknown). Each "
     "binding_id must be an active binding of that device. `value`: number (stored as "
-    "Float64), string (max 4096 chars) or object (JSON, max 16 KiB), kept losslessly. "
+    "Float64), string (max 4096 chars) or object (JSON, max 16 KiB, the body nested "
+    f"at most {MAX_DEPTH} levels deep in all), kept losslessly. "
     "`timestamp`: ISO-8601; a time without zone is taken as UTC; default the server's "
     "receive time; more than 10 minutes ahead or before 2000 is refused. `quality` "
     "0-255, default 0.\n\n"
@@ -482,14 +512,18 @@ INGEST_NOTE = (
 EXPLORER_NOTE = (
     "Columnar time-bucket averages of numeric values. `start`/`end`: ISO-8601 (no zone: "
     "UTC), `now`, or relative to now: `-30s`, `-15m`, `-1h`, `-7d`, `-2w`; `start` "
-    "defaults to `-1h`, `end` to now. `max_points` 1-10000 (default 500) bounds the "
+    "defaults to `-1h`, `end` to now; both must fall between 1900-01-01 and 2299-12-31 "
+    "UTC (what storage holds; else 400). `max_points` 1-10000 (default 500) bounds the "
     "number of buckets: bucket width = ceil(range / max_points). `timestamps` is one "
     "shared axis of bucket start times, holding the buckets where at least one series "
     "has data; each series has `null` where it has no point in a bucket. Ranges up to "
     "6 h read raw rows (bucket origin = start; the last write per binding and timestamp "
     "wins); longer ranges read the 1-minute or 1-hour rollup (the coarsest no wider "
     "than a bucket), with buckets aligned to that granularity. Strings and objects are "
-    "not averaged. Up to VIGIL_EXPLORER_MAX_SERIES ids. Unknown or other orgs' ids: "
+    "not averaged. Averages cannot overflow: values near the Float64 limit are "
+    "averaged scaled down; a rollup bucket whose stored sum overflowed shows its max "
+    "(or min, or their midpoint), and a bucket still not finite shows `null` (JSON has "
+    "no Infinity). Up to VIGIL_EXPLORER_MAX_SERIES ids. Unknown or other orgs' ids: "
     "404 naming them. `meta` tells the actual start, end, bucket width and source."
 )
 
@@ -504,7 +538,7 @@ TELEMETRY_PATHS: Doc = {
                 "type": "object",
                 "required": ["hardware_id", "measurements"],
                 "properties": {
-                    "hardware_id": {"type": "string"},
+                    "hardware_id": line(128),
                     "measurements": {"type": "array", "items": MEASUREMENT},
                 },
             },

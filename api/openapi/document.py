@@ -8,6 +8,8 @@ from typing import Any
 import falcon
 import falcon.asgi
 
+from api.validation import MAX_DEPTH
+
 Doc = dict[str, Any]
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -95,6 +97,13 @@ def build_document(fragments: Iterable[Doc]) -> Doc:
         "x-vigil-conventions": {
             "errors": 'All errors: `{"error": "..."}`; unknown paths 404, wrong '
             "method 405, malformed JSON 400, non-JSON body 415, oversized body 413.",
+            "bodies": "A JSON body must be UTF-8 and may nest objects and arrays at "
+            f"most {MAX_DEPTH} levels deep, the body itself included (else 400).",
+            "text": "Names, ids, slugs, emails and other one-line fields refuse "
+            "control characters (U+0000-U+001F, U+007F-U+009F) and line separators; "
+            "free text (descriptions, prompts, messages, memories) may hold tabs and "
+            "line breaks but no other control character, NUL included (400 naming "
+            "the field).",
             "timestamps": "UTC, ISO-8601 with a `Z` suffix.",
         },
         "paths": paths,

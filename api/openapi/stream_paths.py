@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from api.openapi.core_paths import PAGE, Doc, edits, obj, op, path, q
+from api.openapi.core_paths import PAGE, Doc, edits, line, obj, op, path, q, with_props
 
 RULE = obj(
     ["name", "condition"],
-    name="string",
     target_type="string",
     binding_id="string",
     device_id="string",
@@ -23,6 +22,7 @@ RULE = obj(
     for_s="number",
     enabled="boolean",
 )
+RULE = with_props(RULE, name=line())
 RULE_NOTE = (
     "A rule targets a binding (`target_type: binding`, default, with `binding_id`), "
     "a device's quantity (`device_quantity`: `device_id` + `quantity_slug`), a "
@@ -160,14 +160,16 @@ ALERT_PATHS.update(
 
 STREAM_PATHS: Doc = {**ALERT_PATHS}
 
-FIELD = obj(
-    ["name", "expression", "inputs"],
-    name="string",
-    description="string",
-    expression="string",
-    inputs="object",
-    unit="string",
-    align_s="number",
+FIELD = with_props(
+    obj(
+        ["name", "expression", "inputs"],
+        description="string",
+        expression="string",
+        inputs="object",
+        unit="string",
+        align_s="number",
+    ),
+    name=line(),
 )
 FIELD_NOTE = (
     "A field is an expression over named inputs, each a binding of the caller's org "
@@ -197,6 +199,7 @@ FIELD_NOTE = (
 BACKFILL_NOTE = (
     'Recompute the field over stored raw input history, `{"start", "end"}` '
     "(ISO-8601 or relative like `-7d`; default the last 24 h, at most 366 days). "
+    "The body may be left out; when given it must be a JSON object (`null`: 400). "
     "Runs in the background: 202 with the job; GET shows `status` (running, done, "
     "failed), `progress` (0-1), `points_read`, `points_written`, `error`, "
     "`started_at`, `finished_at`. Windows start empty at `start`. 409 while one "

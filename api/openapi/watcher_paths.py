@@ -3,14 +3,13 @@ actions, custom tools, channels, usage and the inbound mail webhook."""
 
 from __future__ import annotations
 
-from api.openapi.core_paths import Doc, edits, obj, op, path, q
+from api.openapi.core_paths import Doc, edits, line, obj, op, path, q, with_props
 
 W = "/api/watchers/{watcher_id}"
 WID = path("watcher_id")
 
 WATCHER = obj(
     ["name", "system_prompt"],
-    name="string",
     system_prompt="string",
     tools="array",
     silence_hours="number",
@@ -22,6 +21,7 @@ WATCHER = obj(
     memory_sensitivity="number",
     subscriptions="object",
 )
+WATCHER = with_props(WATCHER, name=line())
 WATCHER_NOTE = (
     'Defaults: `tools` `["send_alert"]`, `silence_hours` 48, `tick_interval` 60 '
     "(minutes), `model` VIGIL_LLM_MODEL (default `gpt-4.1-mini`), `status` active, "
@@ -63,13 +63,13 @@ ACTION_NOTE = (
 )
 TOOL = obj(
     ["name", "description", "webhook_url"],
-    name="string",
     description="string",
     webhook_url="string",
     headers="object",
     parameter_schema="object",
     enabled="boolean",
 )
+TOOL = with_props(TOOL, name=line(64))
 TOOL_NOTE = (
     "`parameter_schema` is either a map of parameter name to its JSON schema (as "
     "in the reference) or a full object schema; it must be a valid JSON schema "

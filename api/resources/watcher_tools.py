@@ -17,7 +17,7 @@ from agents.outbound import DeliveryFailed, OutboundPolicy, Refused, check_url_s
 from api.auth import principal_of
 from api.entities import EntityAccess
 from api.request import body_of
-from api.validation import EMAIL, Body, ValidationError
+from api.validation import LINE_CONTROLS, Body, ValidationError, check_email
 from domain import states
 from domain.clock import prefixed_id
 from domain.watcher_tools import (
@@ -59,8 +59,10 @@ def _headers(body: Body) -> dict[str, str] | None:
     if headers is None:
         return None
     for key, value in headers.items():
-        if not isinstance(value, str) or "\n" in key + value or "\r" in key + value:
-            raise ValidationError("headers", f"{key}: values must be one-line strings")
+        if not isinstance(value, str) or LINE_CONTROLS.search(key + value):
+            raise ValidationError(
+                "headers", f"{key!r}: values must be strings without control characters"
+            )
     return headers
 
 
@@ -75,7 +77,9 @@ def tool_settings(body: Body, create: bool) -> ToolSettings:
             raise ValidationError("parameter_schema", str(ex)) from ex
     settings = ToolSettings(
         name=None if name is None else check_tool_name(name),
-        description=body.string("description", required=create, max_len=2000),
+        description=body.string(
+            "description", required=create, max_len=2000, multiline=True
+        ),
         webhook_url=_url(body, "webhook_url", create),
         headers=_headers(body),
         parameter_schema=schema,
@@ -219,9 +223,7 @@ def _destination(body: Body, kind: str | None, required: bool) -> str | None:
     if value is None or kind is None:
         return value
     if kind == "email":
-        if not EMAIL.match(value) or any(c in value for c in "<>\r\n,;"):
-            raise ValidationError("destination", "must be an email address")
-        return value
+        return check_email("destination", value)
     return _url(Body({"destination": value}), "destination", True)
 
 
