@@ -107,9 +107,7 @@ class Platform:
         self.producer.open()
         # litellm takes seconds to import: in the background, before the first run.
         if s.ai_warm:
-            self._warming = asyncio.create_task(
-                asyncio.to_thread(warm_llm), name="llm"
-            )
+            self._warming = asyncio.create_task(asyncio.to_thread(warm_llm), name="llm")
         self.rehydrated = await rehydrate(s, self.store, self.producer)
         await self.model.start()
         await self.model.wait_caught_up(self.start_timeout_s)
