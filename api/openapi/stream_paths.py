@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from api.openapi.core_paths import PAGE, Doc, edits, obj, op, path, q
+from api.openapi.core_paths import (
+    PAGE,
+    PAGED_IN_ENVELOPE,
+    Doc,
+    edits,
+    obj,
+    op,
+    path,
+    q,
+)
 
 RULE = obj(
     ["name", "condition"],
@@ -45,7 +54,12 @@ def crud(collection: str, item: str, noun: str, tag: str, body: Doc, note: str) 
     one = [path(item)]
     return {
         collection: {
-            "get": op(f'List {noun}s: `{{"{plural}": [...]}}`.', tag),
+            "get": op(
+                f'List {noun}s: `{{"{plural}": [...]}}`.',
+                tag,
+                params=PAGE,
+                description=PAGED_IN_ENVELOPE,
+            ),
             "post": op(
                 f"Create a {noun}.", tag, "201", f"The {noun}", body, description=note
             ),
