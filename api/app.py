@@ -21,6 +21,7 @@ from api.body_limits import BodyLimit, RequireJson
 from api.console.routes import add_console_routes
 from api.credentials import Tokens
 from api.entities import EntityAccess
+from api.headers import Cors, SecurityHeaders
 from api.health import Health, Ready
 from api.metrics import Metrics
 from api.openapi.ai_memory_paths import AI_MEMORY_PATHS
@@ -116,7 +117,7 @@ def _json_handler() -> falcon.media.JSONHandler:
 
 
 class VigilApp:
-    """The ASGI callable: the Falcon app behind the body-size limit."""
+    """The ASGI callable: the Falcon app behind the body size and time limits."""
 
     def __init__(
         self, falcon_app: falcon.asgi.App[Any, Any], platform: Platform, parts: Parts
@@ -124,7 +125,10 @@ class VigilApp:
         self.falcon = falcon_app
         self.platform = platform
         self.parts = parts
-        self._asgi = BodyLimit(falcon_app, parts.settings.max_body_bytes)
+        settings = parts.settings
+        self._asgi = BodyLimit(
+            falcon_app, settings.max_body_bytes, settings.body_timeout_s or None
+        )
 
     def end_streams(self) -> None:
         """End every live SSE stream (at shutdown)."""
@@ -187,7 +191,7 @@ def create_app(
     settings = settings or Settings.from_env()
     platform = platform or Platform(settings, clock=clock, new_id=new_id)
     parts = build_parts(settings, platform, clock, new_id)
-    metrics = Metrics(platform)
+    metrics = Metrics(platform, settings.metrics_enabled, settings.metrics_token)
     metrics.watch_hub(parts.hub)
     authenticator = Authenticator(platform.model.state, parts.tokens, parts.usage)
     auth = AuthMiddleware(
@@ -199,6 +203,8 @@ def create_app(
     middleware: list[Any] = [
         Lifespan(platform, parts),
         metrics,
+        SecurityHeaders(),
+        Cors(settings.cors_origins),  # preflights end here, before authentication
         SlashAliases(),
         RequireJson(),
         auth,

@@ -77,6 +77,25 @@ class Settings:
         10.0, "How long a write waits to see itself in the read model."
     )
     max_body_bytes: int = _doc(4 * 1024 * 1024, "Largest accepted request body.")
+    body_timeout_s: float = _doc(
+        30.0,
+        "Longest a request body may take to arrive, counted from its headers; a "
+        "body still incomplete then is answered 408 and its connection closed.",
+    )
+    cors_origins: str = _doc(
+        "",
+        "Origins (scheme://host[:port], space- or comma-separated, or *) whose "
+        "browser pages may call the API with a Bearer credential; empty: none. "
+        "CORS preflights never need a credential.",
+    )
+    metrics_enabled: bool = _doc(
+        False, "Serve GET /metrics (Prometheus); off, /metrics is 404."
+    )
+    metrics_token: str = _doc(
+        "",
+        "Bearer token GET /metrics requires (setting it also turns /metrics on); "
+        "empty with VIGIL_METRICS_ENABLED: /metrics open, for a private network.",
+    )
     jwt_secret: str = _doc(
         "", "JWT signing secret; empty: generated once into the data directory."
     )

@@ -35,7 +35,8 @@ def op(
         "400": "Invalid field; `error` names it and `field` holds its name.",
         "401": "Missing, invalid or expired credential.",
         "403": "Valid credential without the right (read-only key writing, gateway "
-        "token outside ingest, cross-origin cookie write).",
+        "token outside ingest, cross-origin cookie write, an API key managing API "
+        "keys).",
         "404": "Not found, or owned by another org (indistinguishable).",
         "409": "Conflict with existing state (unique key taken).",
         "413": "Body larger than the limit.",
@@ -116,6 +117,15 @@ PAGE = [
 PAGED = (
     'Lists are `{"count", "results"}`; `count` is the total before paging. '
     "Pagination is limit/offset (`limit` 1-1000, default 100), oldest first."
+)
+PAGED_IN_ENVELOPE = (
+    "Paged by limit/offset (`limit` 1-1000, default 100; another value is a 400 "
+    "naming it) inside the reference's envelope, which has no count: oldest first; "
+    "a page shorter than `limit` is the last."
+)
+USER_ONLY_NOTE = (
+    "Needs a signed-in user (an access token or the session cookie): an API key, "
+    "even with `write`, gets 403, so a leaked key cannot mint or revoke keys."
 )
 CREDS = obj(["email", "password"], email="string", password="string")  # noqa: S106
 REFRESH_NOTE = (
@@ -217,8 +227,10 @@ KEY_PATHS: Doc = {
             "keys",
             ok_text='`{"keys": [{id, name, key_prefix, permissions, usage_count, '
             "last_used_at, created_at}]}`",
+            params=PAGE,
             description="usage_count is written back every few seconds; this "
-            "process's uses not yet written are included.",
+            "process's uses not yet written are included. API keys may list (no "
+            "secret is shown). " + PAGED_IN_ENVELOPE,
         ),
         "post": op(
             "Create an API key; `full_key` is returned only here.",
@@ -228,7 +240,7 @@ KEY_PATHS: Doc = {
             with_props(obj(["name"], permissions="array"), name=line()),
             description="permissions: `read` (default) and/or `write`; a key "
             "without `write` gets 403 on every POST/PUT/PATCH/DELETE. Only the "
-            "SHA-256 of the key is stored.",
+            "SHA-256 of the key is stored. " + USER_ONLY_NOTE,
         ),
     },
     "/api/keys/{key_id}": {
@@ -237,7 +249,7 @@ KEY_PATHS: Doc = {
             "keys",
             ok_text='`{"success": true}`',
             params=[path("key_id")],
-            description=DELETE_NOTE,
+            description=DELETE_NOTE + " " + USER_ONLY_NOTE,
         )
     },
     "/api/v1/ingest/tokens/": {
@@ -250,7 +262,8 @@ KEY_PATHS: Doc = {
             with_props(obj(["name"]), name=line(), hardware_id=line(128)),
             description="A `gw_` token is accepted only by ingest endpoints "
             "(403 elsewhere); with `hardware_id` it may ingest only for that "
-            "device. Only its SHA-256 is stored.",
+            "device. Only its SHA-256 is stored. A user JWT or an org API key "
+            "with `write` may create one (as the reference says).",
         ),
     },
     "/api/v1/ingest/tokens/{token_id}/": {

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from api.openapi.core_paths import PAGE, Doc, edits, line, obj, op, path, q, with_props
+from api.openapi.core_paths import (
+    PAGE,
+    PAGED_IN_ENVELOPE,
+    Doc,
+    edits,
+    line,
+    obj,
+    op,
+    path,
+    q,
+    with_props,
+)
 
 RULE = obj(
     ["name", "condition"],
@@ -45,7 +56,12 @@ def crud(collection: str, item: str, noun: str, tag: str, body: Doc, note: str) 
     one = [path(item)]
     return {
         collection: {
-            "get": op(f'List {noun}s: `{{"{plural}": [...]}}`.', tag),
+            "get": op(
+                f'List {noun}s: `{{"{plural}": [...]}}`.',
+                tag,
+                params=PAGE,
+                description=PAGED_IN_ENVELOPE,
+            ),
             "post": op(
                 f"Create a {noun}.", tag, "201", f"The {noun}", body, description=note
             ),

@@ -10,6 +10,7 @@ import falcon.asgi
 
 from api.auth import principal_of
 from api.entities import EntityAccess
+from api.paging import window
 from api.request import body_of, optional_body_of
 from api.resources.explorer import query_series
 from api.validation import Body, ValidationError
@@ -103,7 +104,7 @@ class Fields:
         resp.media = {
             "fields": [
                 field_view(f, _backfill_view(self.jobs, f.entity_id))
-                for f in fields.values()
+                for f in window(req, fields.values())
             ]
         }
 
