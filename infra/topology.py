@@ -51,6 +51,10 @@ class StreamWorker:
         self.settings = settings
         self.socket = store_socket(settings)
         self._proc: subprocess.Popen[bytes] | None = None
+        # The worker's environment as it is now: vigil dev then points its own
+        # (the API processes') at the worker, which a respawned worker must not
+        # inherit (it would try to reach chDB through itself).
+        self._env = {**os.environ, "VIGIL_STORE_SOCKET": str(self.socket)}
         self._stopping = threading.Event()
         self._watchdog: threading.Thread | None = None
 
@@ -64,10 +68,9 @@ class StreamWorker:
         self._watchdog.start()
 
     def _spawn(self) -> None:
-        env = {**os.environ, "VIGIL_STORE_SOCKET": str(self.socket)}
         self._proc = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
             [sys.executable, "-m", "infra.cli", "worker"],
-            env=env,
+            env=self._env,
             preexec_fn=die_with_parent,  # noqa: PLW1509 - async-signal-safe work
         )
 
