@@ -457,19 +457,24 @@ def run(
     env = {**DEV_ENV, "VIGIL_SMTP_PORT": str(smtp_port)}
     server = DevServer(data_dir, env, own_group=True)
     server.start()
-    load, rule_id = setup(server, smtp_port)
-    tally = Tally()
-    for n in range(faults):
-        role = roles[n % len(roles)]
-        fault(server, role, load, rng)
-        tally.faults[role] += 1
-        if progress is not None:
-            progress(n + 1, role)
-    time.sleep(settle_s)  # the agents finish what the last round left them
-    listed = sites_listed(server.base, load.auth)
-    tally.sites = len(load.sites)
-    tally.sites_lost = len(load.sites - listed)
-    server.stop()
+    try:
+        load, rule_id = setup(server, smtp_port)
+        tally = Tally()
+        for n in range(faults):
+            role = roles[n % len(roles)]
+            fault(server, role, load, rng)
+            tally.faults[role] += 1
+            if progress is not None:
+                progress(n + 1, role)
+        time.sleep(settle_s)  # the agents finish what the last round left them
+        listed = sites_listed(server.base, load.auth)
+        tally.sites = len(load.sites)
+        tally.sites_lost = len(load.sites - listed)
+        server.stop()
+    except BaseException:
+        if server.proc is not None and server.proc.poll() is None:
+            server.kill_group()  # never leave a vigil dev running behind
+        raise
     count(data_dir, load, rule_id, tally)
     tally.seconds = time.perf_counter() - t0
     return tally
