@@ -14,8 +14,11 @@ binding), 1 thread posting 100.0 / 0.0 in turn to a binding an alert rule watche
 (``above 50``), 1 thread creating sites, 1 thread sending mails over SMTP to a
 watcher on the offline model, each mail a new thread.
 
-After the last round ``vigil dev`` is left to settle, stopped, and ClickHouse is
-read directly (chDB). The invariants:
+After the last round the harness waits until the platform has caught up (no fixed
+pause: a last 100 -> 0 pair on the alert binding must show as a resolved alert, and a
+last mail as a thread with its action, both read over the API; the agents work each
+partition in order, so everything before them is done too), stops ``vigil dev`` and
+reads ClickHouse directly (chDB). The invariants:
 
 - measurements: every acknowledged (202) measurement is stored, and none twice;
 - alerts: every alert transition is projected once (no ``transition_id`` twice),
@@ -136,6 +139,7 @@ class Load:
     alerting: tuple[str, dict[str, str]]
     auth: dict[str, str]
     address: str
+    watcher_id: str
     origin: datetime = field(
         default_factory=lambda: datetime.now(UTC) - timedelta(minutes=30)
     )
@@ -251,8 +255,92 @@ def setup(server: DevServer, smtp_port: int) -> tuple[Load, str]:
     )
     watcher.raise_for_status()
     address = watcher.json()["watcher"]["ingestion_address"]
-    load = Load(server.base, smtp_port, ingest, alerting, api.auth, address)
+    watcher_id = watcher.json()["watcher"]["id"]
+    load = Load(server.base, smtp_port, ingest, alerting, api.auth, address, watcher_id)
     return load, str(rule["id"])
+
+
+def _retry(step: Callable[[], bool], deadline: float, what: str) -> None:
+    """``step`` until it returns True; a refused or failed call (the platform is
+    still coming back) counts as not yet."""
+    while time.monotonic() < deadline:
+        try:
+            if step():
+                return
+        except (httpx.HTTPError, OSError, smtplib.SMTPException):
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"the platform did not catch up: {what}")
+
+
+def catch_up(load: Load, timeout_s: float) -> None:
+    """Wait until the agents and projectors have worked through everything the
+    rounds left: a 100 -> 0 pair posted now must end as a resolved alert and a mail
+    sent now as a thread with its action, both read over the API."""
+    deadline = time.monotonic() + timeout_s
+    gateway = load.alerting[1]
+    high = datetime.now(UTC)
+    low = high + timedelta(milliseconds=1)
+    body = {
+        "hardware_id": "FAULT-ALERT",
+        "measurements": [
+            {"binding_id": load.alerting[0], "value": v, "timestamp": t.isoformat()}
+            for v, t in ((100.0, high), (0.0, low))
+        ],
+    }
+
+    def post_pair() -> bool:
+        r = httpx.post(
+            f"{load.base}/api/v1/ingest/", json=body, headers=gateway, timeout=30
+        )
+        return r.status_code == 202
+
+    def resolved() -> bool:
+        r = httpx.get(
+            f"{load.base}/api/v1/alerts/",
+            params={"status": "resolved", "limit": 20},
+            headers=load.auth,
+            timeout=30,
+        )
+        r.raise_for_status()
+        return any(
+            e["resolved_at"] and datetime.fromisoformat(e["resolved_at"]) >= low
+            for e in r.json()["events"]
+        )
+
+    _retry(post_pair, deadline, "the last alert values were not acknowledged")
+    _retry(resolved, deadline, "the last 100 -> 0 pair never resolved its alert")
+    tag = f"catch-up {uuid.uuid4().hex[:12]}"
+
+    def mail() -> bool:
+        msg = EmailMessage()
+        msg["From"] = "Vendor <vendor@acme.example>"
+        msg["To"] = load.address
+        msg["Subject"] = tag
+        msg["Message-ID"] = f"<{uuid.uuid4().hex}@acme.example>"
+        msg.set_content(f"{tag}: $120 due March 3.")
+        with smtplib.SMTP("127.0.0.1", load.smtp_port, timeout=30) as smtp:
+            smtp.send_message(msg)
+        return True
+
+    def acted() -> bool:
+        watcher = f"{load.base}/api/watchers/{load.watcher_id}"
+        r = httpx.get(f"{watcher}/threads", headers=load.auth, timeout=30)
+        r.raise_for_status()
+        thread = next((t for t in r.json()["threads"] if t["subject"] == tag), None)
+        if thread is None:
+            return False
+        r = httpx.get(
+            f"{watcher}/actions",
+            params={"thread_id": thread["id"]},
+            headers=load.auth,
+            timeout=30,
+        )
+        r.raise_for_status()
+        return bool(r.json()["actions"])
+
+    _retry(mail, deadline, "the last mail was not accepted")
+    _retry(acted, deadline, "the last mail never got its thread and action")
 
 
 def victim(server: DevServer, role: str) -> int | None:
@@ -448,7 +536,7 @@ def run(
     roles: tuple[str, ...] = ROLES,
     seed: int = 7,
     progress: Callable[[int, str], None] | None = None,
-    settle_s: float = 10.0,
+    catch_up_s: float = 180.0,
 ) -> Tally:
     """``faults`` kills, the roles in turn, then the invariants."""
     t0 = time.perf_counter()
@@ -466,7 +554,7 @@ def run(
             tally.faults[role] += 1
             if progress is not None:
                 progress(n + 1, role)
-        time.sleep(settle_s)  # the agents finish what the last round left them
+        catch_up(load, catch_up_s)
         listed = sites_listed(server.base, load.auth)
         tally.sites = len(load.sites)
         tally.sites_lost = len(load.sites - listed)
