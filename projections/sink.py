@@ -6,6 +6,7 @@ Pure bookkeeping (no I/O): the projector feeds records in and asks what is due.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,18 @@ class Batch:
         if self.columns:
             parts.append(pa.RecordBatch.from_pydict(self.columns, schema=schema))
         return pa.Table.from_batches(parts, schema=schema).combine_chunks()
+
+
+def batch_token(batches: Sequence[Batch], sink: str, topic_id: str) -> str:
+    """The deduplication token of one insert of ``batches`` (each partition's
+    offset range); a digest of them when that would not fit a token."""
+    if len(batches) == 1:
+        return batches[0].token(sink, topic_id)
+    ranges = "+".join(f"{b.partition}:{b.first}-{b.last}" for b in batches)
+    token = f"{sink}:{topic_id}:{ranges}"
+    if len(token) <= 200:
+        return token
+    return f"{sink}:{topic_id}:" + hashlib.sha256(ranges.encode()).hexdigest()
 
 
 class BatchingSink:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from projections.sink import BatchingSink
+from projections.sink import Batch, BatchingSink, batch_token
 
 
 class Clock:
@@ -81,3 +81,14 @@ def test_python_columns_make_the_same_table() -> None:
     batch = sink.take(0)
     assert batch is not None
     assert batch.table(schema).equals(pa.Table.from_pydict(col(1, 2), schema=schema))
+
+
+def test_one_insert_of_several_partitions_has_one_token_for_their_ranges() -> None:
+    one = Batch(0, 10, 19)
+    two = Batch(3, 5, 7)
+    assert batch_token([one], "m", "t") == one.token("m", "t") == "m:t:0:10-19"
+    assert batch_token([one, two], "m", "t") == "m:t:0:10-19+3:5-7"
+    many = [Batch(p, 10**12, 10**12 + 5) for p in range(12)]
+    token = batch_token(many, "m", "t")
+    assert len(token) <= 200 and token == batch_token(list(many), "m", "t")
+    assert token != batch_token(many[:-1], "m", "t")
