@@ -107,7 +107,13 @@ class AlertHub:
             "alert-hub",
             ManualAssignment((TopicPartition(self.topic, 0),), self._begin),
             self._take_all,
-            Fetch(timeout_ms=500, max_records=1000, max_wait_ms=5),
+            # Quick while a stream is open or someone waits; quiet otherwise.
+            Fetch(
+                timeout_ms=500,
+                max_records=1000,
+                max_wait_ms=5,
+                idle_wait_ms=settings.fetch_idle_wait_ms,
+            ),
             on_idle=self._idle,
             reconnect=True,
         )
@@ -201,6 +207,8 @@ class AlertHub:
         limit = max(1, self.settings.sse_client_buffer)
         sub = Subscriber(interest, asyncio.Queue(maxsize=limit + 1), self.position)
         self.subscribers.setdefault(interest.org_id, set()).add(sub)
+        self._loop.pace.enter()
+        self._loop.hurry()
         if self.closing:
             _offer(sub, None)
         return sub
@@ -208,8 +216,9 @@ class AlertHub:
     def unsubscribe(self, sub: Subscriber) -> None:
         """Forget a client."""
         subs = self.subscribers.get(sub.interest.org_id)
-        if subs is not None:
-            subs.discard(sub)
+        if subs is not None and sub in subs:
+            subs.remove(sub)
+            self._loop.pace.leave()
             if not subs:
                 del self.subscribers[sub.interest.org_id]
 
@@ -228,6 +237,8 @@ class AlertHub:
             async with self.moved:
                 await self.moved.wait_for(lambda: self.position >= offset)
 
+        if self.position < offset:
+            self._loop.hurry()
         try:
             await asyncio.wait_for(caught_up(), timeout_s)
         except TimeoutError:
@@ -241,6 +252,7 @@ class AlertHub:
             async with self.moved:
                 await self.moved.wait_for(lambda: transition_id in self.seen.ids)
 
+        self._loop.hurry()
         try:
             await asyncio.wait_for(seen(), timeout_s)
         except TimeoutError:

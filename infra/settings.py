@@ -42,6 +42,12 @@ class Settings:
     tansu_bin: str = _doc("", "Explicit path of the tansu binary for the broker.")
     topic_prefix: str = _doc("", "Prefix on every topic name (shared clusters, tests).")
     topic_partitions: int = _doc(4, "Partitions of the partitioned topics.")
+    fetch_idle_wait_ms: int = _doc(
+        100,
+        "How long a quiet consumer lets the broker hold a fetch (Tansu answers one "
+        "only when the wait ends); 0 keeps every consumer at its short wait: the "
+        "least latency after a quiet spell, the most idle CPU.",
+    )
     produce_timeout_ms: int = _doc(
         10_000, "How long a write waits for Kafka before answering 503."
     )

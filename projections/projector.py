@@ -89,7 +89,10 @@ class Projector:
             Fetch(
                 timeout_ms=flush_ms,
                 max_records=settings.projection_batch_rows,
-                max_wait_ms=min(50, flush_ms),
+                # A writer acknowledged after this projection waits on each
+                # fetch (Tansu holds one for the whole wait): short then.
+                max_wait_ms=min(10 if settings.ack_after_projection else 50, flush_ms),
+                idle_wait_ms=settings.fetch_idle_wait_ms,
             ),
             on_idle=self._flush_due,  # a quiet topic still flushes what has aged
             options={"max_partition_fetch_bytes": 8 << 20},

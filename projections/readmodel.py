@@ -43,8 +43,14 @@ class EntityReadModel:
             ManualAssignment((tp,), BEGINNING),
             self._fold_all,
             # Tansu answers a fetch only when fetch_max_wait_ms runs out, not when
-            # data arrives: keep the wait short, writers wait on this fold.
-            Fetch(timeout_ms=200, max_records=10_000, max_wait_ms=5),
+            # data arrives: keep the wait short while writers wait on this fold
+            # (they hurry it), long while the log is quiet.
+            Fetch(
+                timeout_ms=200,
+                max_records=10_000,
+                max_wait_ms=5,
+                idle_wait_ms=settings.fetch_idle_wait_ms,
+            ),
             on_idle=self._idle,
             options={"max_partition_fetch_bytes": 8 << 20},
         )
@@ -76,6 +82,8 @@ class EntityReadModel:
         try:
             async with asyncio.timeout(timeout_s):
                 end = await self._end_after(since_ms)
+                if self.state.offset < end - 1:
+                    self._loop.hurry()
                 async with self._folded:
                     await self._folded.wait_for(lambda: self.state.offset >= end - 1)
         except TimeoutError:
@@ -105,6 +113,7 @@ class EntityReadModel:
         """A future that resolves with the outcome of ``event_id`` once folded."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiters[event_id] = future
+        self._loop.hurry()
         return future
 
     def forget(self, event_id: str) -> None:

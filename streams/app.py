@@ -9,6 +9,7 @@ import faust
 
 from infra.kafka import request_timeout_ms
 from infra.settings import Settings
+from schemas.topics import ALERT_COMMANDS_TOPIC
 from streams.transport import register as register_transport
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,9 @@ log = logging.getLogger(__name__)
 
 def create_faust_app(settings: Settings) -> faust.App:
     """Build the Faust app (agents register on it in their own modules)."""
-    register_transport()
+    register_transport(
+        settings.fetch_idle_wait_ms, frozenset({settings.topic(ALERT_COMMANDS_TOPIC)})
+    )
     app = _build(settings)
     _log_rebalances(app)
     return app

@@ -4,7 +4,9 @@ Faust's worker consumer asks brokers to hold a fetch for up to 1.5 s (hard-coded
 Kafka answers a held fetch as soon as data arrives, but Tansu answers only when the
 wait expires, so every hop through a Faust agent cost up to 1.5 s (measured: alert
 latency p50 754 ms). Our own consumers use 5-50 ms; this transport gives Faust's
-consumer :data:`FETCH_MAX_WAIT_MS`. Registered as the ``vigil://`` broker scheme.
+consumer :data:`FETCH_MAX_WAIT_MS` while records flow and VIGIL_FETCH_IDLE_WAIT_MS
+once it has been quiet a while (:class:`infra.consumer.Pace`). Registered as the
+``vigil://`` broker scheme.
 """
 
 from __future__ import annotations
@@ -13,16 +15,31 @@ from typing import Any
 
 from faust.transport.drivers import aiokafka as driver
 
+from infra.consumer import Pace, set_fetch_wait
+
 FETCH_MAX_WAIT_MS = 10
 
 
 class ConsumerThread(driver.AIOKafkaConsumerThread):
     """The worker consumer, fetching with a short wait."""
 
+    pace = Pace(FETCH_MAX_WAIT_MS)  # the idle wait is set by register()
+    # Topics a clock writes to every second or so (the alert clock's ticks): their
+    # records alone do not make the consumer busy.
+    clock_topics: frozenset[str] = frozenset()
+
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
-        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read at consumer.start()
+        consumer._fetch_max_wait_ms = self.pace.wait_ms()  # read at consumer.start()
         return consumer
+
+    async def _fetch_records(self, consumer: Any, *args: Any, **kwargs: Any) -> Any:
+        set_fetch_wait(consumer, self.pace.wait_ms())
+        records = await super()._fetch_records(consumer, *args, **kwargs)
+        # Faust maps partitions to (maybe empty) lists.
+        if any(v for tp, v in records.items() if tp.topic not in self.clock_topics):
+            self.pace.touch()
+        return records
 
 
 class Consumer(driver.Consumer):
@@ -38,8 +55,12 @@ class Transport(driver.Transport):
     Consumer = Consumer
 
 
-def register() -> None:
+def register(
+    idle_wait_ms: int | None = None, clock_topics: frozenset[str] = frozenset()
+) -> None:
     """Make ``vigil://`` broker URLs use this transport."""
     from faust.transport.drivers import TRANSPORTS
 
+    ConsumerThread.pace = Pace(FETCH_MAX_WAIT_MS, idle_wait_ms)
+    ConsumerThread.clock_topics = clock_topics
     TRANSPORTS.aliases.setdefault("vigil", "streams.transport:Transport")
