@@ -14,7 +14,7 @@ import orjson
 
 from agents.llm import resolve_model
 from agents.loop import Limits, LoopResult, chat_message, run_loop, trigger_message
-from agents.mailer import OutgoingMail
+from agents.mailer import MailDeliveryFailed, MailError, OutgoingMail
 from agents.watcher_tools import Invocation, ToolBox
 from domain.clock import IdGenerator, prefixed_id
 from domain.entity import Entity
@@ -121,17 +121,28 @@ class WatcherRuntime:
             if c.state.enabled and c.state.type == "email"
         ]
         sender = f"digest@{self.config.mail_domain}"
+        sent, failed = [], []
         for to in emails:
-            await self.box.mailer.send(OutgoingMail(to, subject, text, sender))
-        note = f"digest sent to {len(emails)} recipient(s)"
-        action = self._action(run, 0, "send_digest", {"to": emails}, note, True)
+            try:
+                await self.box.mailer.send(OutgoingMail(to, subject, text, sender))
+            except (MailError, MailDeliveryFailed) as ex:
+                # One bad or unreachable channel (saved before addresses were
+                # checked as strictly, or a relay down) does not stop the others.
+                failed.append({"to": to, "error": str(ex)})
+            else:
+                sent.append(to)
+        note = f"digest sent to {len(sent)} recipient(s)"
+        if failed:
+            note += f", {len(failed)} failed"
+        action = self._action(run, 0, "send_digest", {"to": emails}, note, not failed)
         await self.box.facts.append(action)
         return {
             "subject": subject,
             "text": text,
             "recipients": emails,
+            "failed": failed,
             "threads": len(threads),
-            "sent": bool(emails),
+            "sent": bool(sent),
         }
 
     async def _context(self, watcher: Entity[Watcher]) -> dict[str, Any]:

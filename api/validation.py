@@ -109,10 +109,13 @@ class Body:
         maximum: int | None = None,
         default: int | None = None,
     ) -> int | None:
-        """An integer field within bounds."""
+        """An integer field within bounds. A number with no fraction (``4.0``) is
+        an integer, as JSON Schema counts it."""
         value = self._get(name, required)
         if value is None:
             return default
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(name, "must be an integer")
         if minimum is not None and value < minimum:

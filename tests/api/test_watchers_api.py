@@ -351,6 +351,34 @@ async def test_digest_mails_the_email_channels_through_the_outbox(
     assert [a["tool"] for a in actions.json["actions"]] == ["send_digest"]
 
 
+async def test_a_digest_that_cannot_be_mailed_says_so_instead_of_failing(
+    api: falcon.testing.ASGIConductor, data_dir: Path
+) -> None:
+    who = await register(api)
+    w = await watcher(api, who, name=f"Digest {uuid.uuid4().hex[:6]}")
+    await api.simulate_post(
+        f"/api/watchers/{w['id']}/channels",
+        json={"type": "email", "destination": "me@example.com"},
+        headers=who.auth,
+    )
+    outbox = data_dir / "outbox.mbox"
+    kept = data_dir / "outbox.kept"
+    if outbox.exists():
+        outbox.rename(kept)
+    outbox.mkdir()  # the outbox cannot be written: delivery fails
+    try:
+        r = await api.simulate_post(f"/api/watchers/{w['id']}/digest", headers=who.auth)
+    finally:
+        outbox.rmdir()
+        if kept.exists():
+            kept.rename(outbox)
+    assert r.status_code == 200, r.text
+    digest = r.json["digest"]
+    assert digest["sent"] is False and digest["recipients"] == ["me@example.com"]
+    assert [f["to"] for f in digest["failed"]] == ["me@example.com"]
+    assert "not sent" in digest["failed"][0]["error"]
+
+
 async def test_a_deleted_watchers_data_disappears(
     api: falcon.testing.ASGIConductor,
 ) -> None:
