@@ -16,9 +16,10 @@ import requests
 from confluent_kafka import Producer
 
 from infra.settings import Settings
-from schemas.alerts import AlertTransitioned, encode_transition
+from schemas.alerts import encode_transition
 from schemas.topics import ALERTS_TOPIC, THREADS_TOPIC
 from schemas.watcher_facts import ThreadChanged, encode_fact, key_of
+from tests.api.test_canvas_api import fired
 
 INGEST_PATH = "/api/v1/ingest/"
 # Tool webhooks go to a closed local port: the SSRF guard lets 127.0.0.1 through
@@ -258,26 +259,7 @@ class Setup:
 
     def alert(self, org: Org) -> str:
         """An alert of the org's device, as the stream worker publishes it."""
-        now = datetime.now(UTC)
-        event = AlertTransitioned(
-            event_id=str(uuid.uuid4()),
-            org_id=org.org_id,
-            rule_id=org.ids["rule_id"],
-            rule_name="Hot",
-            series_id=org.ids["binding_id"],
-            device_id=org.ids["device_id"],
-            device="Pump 3",
-            quantity="Temperature",
-            quantity_slug="temperature.celsius",
-            severity="critical",
-            status="active",
-            value=95.0,
-            triggered_at=now,
-            at=now,
-            alert_seq=1,
-            source_partition=0,
-            source_topic="fuzz",
-        )
+        event = fired(org.org_id, org.ids["device_id"], org.ids["binding_id"])
         self.publish(ALERTS_TOPIC, event.event_id.encode(), encode_transition(event))
         path = f"/api/v1/alerts/{event.event_id}/"
         self.poll(
