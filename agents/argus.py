@@ -1,17 +1,17 @@
 """Argus, the platform assistant: one ReAct turn as a stream of events.
 
 A turn runs the one tool loop (:func:`agents.loop.run_loop`) with Argus's tools;
-its events are those of the reference, in order: ``thinking`` (calling), then
-``tool_result``, then ``thinking`` (done) for each tool call as it happens, then
-``token`` events with the answer, ``navigate`` for each dashboard Argus built, and
-``done`` with the whole answer and the conversation id, sent once the exchange is
-stored (so the conversation is listed when the client reads ``done``).
+its events are those of the reference, as they happen: ``token`` events with the
+model's text as the model streams it, and for each tool call ``thinking`` (calling),
+``tool_result`` and ``thinking`` (done); then ``navigate`` for each dashboard Argus
+built, and ``done`` with the whole answer (the tokens' text joined) and the
+conversation id, sent once the exchange is stored (so the conversation is listed
+when the client reads ``done``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from typing import Any
 
 from agents.argus_tools import ArgusToolBox, ArgusTurn
 from agents.llm import LLMError, resolve_model
-from agents.loop import Limits, LoopResult, chat_message, run_loop
+from agents.loop import STEP_BREAK, Limits, LoopResult, chat_message, run_loop
 from domain.clock import Clock
 from domain.states import Binding, Dashboard, Device, Site
 from projections.fact_log import FactLog
@@ -31,6 +31,7 @@ GUIDE = (
     "facts about data, build_dashboard to make dashboards, configure_alert to "
     "create alert rules. The user's organisation and page are in CONTEXT."
 )
+SORRY = "Sorry: the model could not answer."
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,16 @@ class Argus:
         conversation = conversation_id or str(uuid.uuid4())
         events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         run = asyncio.create_task(self._run(turn, message, history, events))
+        said: list[str] = []
         while (event := await events.get()) is not None:
+            if event["event"] == "token":
+                said.append(event["text"])
             yield event
         result = await run
-        answer = result.answer if result else "Sorry: the model could not answer."
-        for token in re.findall(r"\S+\s*", answer):
-            yield {"event": "token", "text": token}
+        if result is None:
+            said.append(STEP_BREAK + SORRY if said else SORRY)
+            yield {"event": "token", "text": said[-1]}
+        answer = "".join(said)
         for place in turn.navigate:
             yield {"event": "navigate", **place}
         await self._store(turn, conversation, message, answer, result)

@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -23,6 +23,8 @@ os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
 PROVIDER = "vigil"
 OFFLINE_MODEL = f"{PROVIDER}/offline"
+
+TextSink = Callable[[str], Awaitable[None]]
 
 
 class LLMError(Exception):
@@ -148,6 +150,78 @@ async def complete(
         max_tokens=max_tokens,
         timeout=timeout_s,
     )
+    return _completion(response, model)
+
+
+async def complete_streaming(
+    model: str,
+    messages: Sequence[dict[str, Any]],
+    tools: Sequence[dict[str, Any]],
+    max_tokens: int,
+    timeout_s: float,
+    on_text: TextSink,
+) -> Completion:
+    """Ask the model once, streaming: hand each piece of text to `on_text` as it
+    arrives, then return the whole answer, tool calls included, rebuilt from the
+    chunks (so usage and cost are those of the non-streaming call)."""
+    request = {
+        "model": model,
+        "messages": list(messages),
+        "tools": list(tools) or None,
+        "max_tokens": max_tokens,
+        "timeout": timeout_s,
+        "stream": True,
+        # Providers such as OpenAI report usage in a stream only when asked.
+        "stream_options": {"include_usage": True},
+    }
+    chunks: list[Any] = []
+    async for chunk in _chunks(request):
+        chunks.append(chunk)
+        text = _delta_text(chunk)
+        if text:
+            await on_text(text)
+    response = _lib().stream_chunk_builder(chunks, messages=request["messages"])
+    if response is None:
+        raise LLMError(f"{model}: the stream ended without an answer")
+    return _completion(response, model)
+
+
+async def stream(
+    model: str, messages: Sequence[dict[str, Any]], max_tokens: int, timeout_s: float
+) -> AsyncIterator[str]:
+    """Yield the model's answer text as it is produced."""
+    request = {
+        "model": model,
+        "messages": list(messages),
+        "max_tokens": max_tokens,
+        "timeout": timeout_s,
+        "stream": True,
+    }
+    async for chunk in _chunks(request):
+        text = _delta_text(chunk)
+        if text:
+            yield text
+
+
+async def _chunks(request: dict[str, Any]) -> AsyncIterator[Any]:
+    """The chunks of a streamed call, its failures mapped as :func:`_acompletion`
+    maps them (a stream can fail after its first chunk)."""
+    chunks = await _acompletion(**request)
+    openai = _openai()
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except openai.APITimeoutError as ex:
+        raise TimeoutError(f"{request['model']}: {ex}") from ex
+    except openai.OpenAIError as ex:
+        raise LLMError(f"{request['model']}: {ex}") from ex
+
+
+def _delta_text(chunk: Any) -> str | None:
+    return chunk.choices[0].delta.content if chunk.choices else None
+
+
+def _completion(response: Any, model: str) -> Completion:
     message = response.choices[0].message
     usage = getattr(response, "usage", None)
     return Completion(
@@ -158,26 +232,6 @@ async def complete(
         cost_usd=_cost(response),
         model=model,
     )
-
-
-async def stream(
-    model: str, messages: Sequence[dict[str, Any]], max_tokens: int, timeout_s: float
-) -> AsyncIterator[str]:
-    """Yield the model's answer text as it is produced."""
-    chunks = await _acompletion(
-        model=model,
-        messages=list(messages),
-        max_tokens=max_tokens,
-        timeout=timeout_s,
-        stream=True,
-    )
-    try:
-        async for chunk in chunks:
-            text = chunk.choices[0].delta.content if chunk.choices else None
-            if text:
-                yield text
-    except _openai().OpenAIError as ex:
-        raise LLMError(f"{model}: {ex}") from ex
 
 
 async def _acompletion(**request: Any) -> Any:

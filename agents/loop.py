@@ -11,10 +11,12 @@ from typing import Any
 import jsonschema
 import jsonschema.exceptions
 
-from agents.llm import Completion, ToolCall, complete
+from agents.llm import Completion, ToolCall, complete, complete_streaming
 
 # Output tokens asked of one model call; many providers refuse more.
 MAX_OUTPUT_TOKENS = 4096
+# Told between the texts of two model calls of one run, so they do not run together.
+STEP_BREAK = "\n\n"
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,19 @@ class _Run:
     cost_usd: float = 0.0
     pending: ToolCall | None = None
     observer: Observer | None = None
+    spoke: bool = False
 
     async def tell(self, event: dict[str, Any]) -> None:
         if self.observer is not None:
             await self.observer(event)
+
+    async def say(self, text: str) -> None:
+        """Tell one streamed piece of the current model call's text."""
+        if self.spoke and not self.answer:
+            await self.tell({"event": "token", "text": STEP_BREAK})
+        self.spoke = True
+        self.answer += text  # so a timeout reports what was said so far
+        await self.tell({"event": "token", "text": text})
 
     @property
     def tokens(self) -> int:
@@ -128,9 +139,13 @@ async def run_loop(
     history: Sequence[dict[str, Any]] = (),
     observer: Observer | None = None,
 ) -> LoopResult:
-    """Let the model call tools until it answers or a limit stops it; ``observer``
-    hears each tool call start (``thinking`` calling), its result (``tool_result``)
-    and its end (``thinking`` done), as they happen."""
+    """Let the model call tools until it answers or a limit stops it.
+
+    With an ``observer``, the model is streamed and the observer hears its text as
+    it is produced (``token``, with a blank line between the texts of two model
+    calls), each tool call start (``thinking`` calling), its result
+    (``tool_result``) and its end (``thinking`` done), as they happen. Without one,
+    each model call returns whole."""
     system_message = {"role": "system", "content": system}
     messages = [system_message, *history, {"role": "user", "content": user}]
     run = _Run(model=model, messages=messages, observer=observer)
@@ -146,9 +161,7 @@ async def _steps(run: _Run, tools: dict[str, Tool], limits: Limits) -> str | Non
     specs = [_spec(tool) for tool in tools.values()]
     for _ in range(limits.max_steps):
         budget = min(MAX_OUTPUT_TOKENS, limits.max_tokens - run.tokens)
-        completion = await complete(
-            run.model, run.messages, specs, budget, limits.timeout_s
-        )
+        completion = await _ask(run, specs, budget, limits.timeout_s)
         run.count(completion)
         if not completion.tool_calls:
             return None
@@ -156,6 +169,18 @@ async def _steps(run: _Run, tools: dict[str, Tool], limits: Limits) -> str | Non
         if run.tokens >= limits.max_tokens:
             return "tokens"
     return "steps"
+
+
+async def _ask(
+    run: _Run, specs: list[dict[str, Any]], budget: int, timeout_s: float
+) -> Completion:
+    """Call the model once: streamed to the observer when there is one."""
+    if run.observer is None:
+        return await complete(run.model, run.messages, specs, budget, timeout_s)
+    run.answer = ""
+    return await complete_streaming(
+        run.model, run.messages, specs, budget, timeout_s, run.say
+    )
 
 
 async def _execute_all(

@@ -52,13 +52,17 @@ decides by these rules, in order:
 
 Token counts are whitespace-separated words: all message contents for the prompt, the
 answer text and tool-call JSON for the completion. Streaming yields the answer word by
-word.
+word, then each tool call in two chunks (id and name with the first half of its
+arguments, then the rest, as network providers split them), then a last chunk with the
+finish reason and the usage, so a streamed answer rebuilds to the non-streamed one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -66,6 +70,10 @@ from typing import Any
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
 from litellm.llms.custom_llm import CustomLLM  # noqa: E402
+from litellm.types.llms.openai import (  # noqa: E402
+    ChatCompletionToolCallChunk,
+    ChatCompletionUsageBlock,
+)
 from litellm.types.utils import (  # noqa: E402
     ChatCompletionMessageToolCall,
     Choices,
@@ -91,59 +99,110 @@ class OfflineModel(CustomLLM):
         return _respond(kwargs["messages"], kwargs["optional_params"], kwargs)
 
     def streaming(self, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
-        """Stream the answer word by word."""
+        """Stream the answer word by word, then the tool calls and the usage."""
         yield from _chunks(kwargs["messages"], kwargs["optional_params"])
 
     # litellm iterates this as an async generator; its annotation says coroutine.
     async def astreaming(  # type: ignore[override]
         self, *args: Any, **kwargs: Any
     ) -> AsyncIterator[GenericStreamingChunk]:
-        """Stream the answer word by word."""
+        """Stream the answer word by word, then the tool calls and the usage."""
         for chunk in _chunks(kwargs["messages"], kwargs["optional_params"]):
             yield chunk
+            # Let the event loop deliver this chunk before the next is made, as
+            # it would between the packets of a network stream.
+            await asyncio.sleep(0)
 
 
 def _respond(
     messages: list[dict[str, Any]], params: dict[str, Any], kwargs: dict[str, Any]
 ) -> ModelResponse:
     reply = decide(messages, params.get("tools") or [])
-    turn = sum(1 for m in messages if m.get("role") == "assistant")
     calls = [
         ChatCompletionMessageToolCall(
-            id=f"call_{turn}_{i}",
-            type="function",
-            function=Function(name=name, arguments=json.dumps(arguments)),
+            id=call_id, type="function", function=Function(name=name, arguments=text)
         )
-        for i, (name, arguments) in enumerate(reply.calls)
+        for call_id, name, text in _calls(messages, reply)
     ]
     response: ModelResponse = kwargs["model_response"]
     message = Message(content=reply.text or None, tool_calls=calls or None)
-    reason = "tool_calls" if calls else "stop"
-    response.choices = [Choices(index=0, finish_reason=reason, message=message)]
+    response.choices = [
+        Choices(index=0, finish_reason=_finish_reason(reply), message=message)
+    ]
+    response.usage = Usage(**_usage(messages, reply))  # type: ignore[attr-defined]
+    response.model = kwargs["model"]
+    return response
+
+
+def _calls(messages: list[dict[str, Any]], reply: Reply) -> list[tuple[str, str, str]]:
+    """The reply's tool calls as (id, name, arguments JSON)."""
+    turn = sum(1 for m in messages if m.get("role") == "assistant")
+    return [
+        (f"call_{turn}_{i}", name, json.dumps(arguments))
+        for i, (name, arguments) in enumerate(reply.calls)
+    ]
+
+
+def _finish_reason(reply: Reply) -> str:
+    return "tool_calls" if reply.calls else "stop"
+
+
+def _usage(messages: list[dict[str, Any]], reply: Reply) -> ChatCompletionUsageBlock:
     prompt, completion = _prompt_words(messages), _reply_words(reply)
-    response.usage = Usage(  # type: ignore[attr-defined]
+    return ChatCompletionUsageBlock(
         prompt_tokens=prompt,
         completion_tokens=completion,
         total_tokens=prompt + completion,
     )
-    response.model = kwargs["model"]
-    return response
 
 
 def _chunks(
     messages: list[dict[str, Any]], params: dict[str, Any]
 ) -> Iterator[GenericStreamingChunk]:
-    words = decide(messages, params.get("tools") or []).text.split(" ")
-    for i, word in enumerate(words):
-        last = i == len(words) - 1
-        yield GenericStreamingChunk(
-            text=word if last else word + " ",
-            is_finished=last,
-            finish_reason="stop" if last else "",
-            usage=None,
-            index=0,
-            tool_use=None,
-        )
+    reply = decide(messages, params.get("tools") or [])
+    for word in _words(reply.text):
+        yield _chunk(text=word)
+    for index, (call_id, name, text) in enumerate(_calls(messages, reply)):
+        half = len(text) // 2
+        yield _chunk(tool_use=_tool_piece(index, call_id, name, text[:half]))
+        yield _chunk(tool_use=_tool_piece(index, None, None, text[half:]))
+    yield GenericStreamingChunk(
+        text="",
+        is_finished=True,
+        finish_reason=_finish_reason(reply),
+        usage=_usage(messages, reply),
+        index=0,
+        tool_use=None,
+    )
+
+
+def _words(text: str) -> list[str]:
+    """Split text before each word that follows whitespace; the pieces join back."""
+    return [piece for piece in re.split(r"(?<=\s)(?=\S)", text) if piece]
+
+
+def _chunk(
+    text: str = "", tool_use: ChatCompletionToolCallChunk | None = None
+) -> GenericStreamingChunk:
+    return GenericStreamingChunk(
+        text=text,
+        is_finished=False,
+        finish_reason="",
+        usage=None,
+        index=0,
+        tool_use=tool_use,
+    )
+
+
+def _tool_piece(
+    index: int, call_id: str | None, name: str | None, arguments: str
+) -> ChatCompletionToolCallChunk:
+    return ChatCompletionToolCallChunk(
+        id=call_id,
+        type="function",
+        function={"name": name, "arguments": arguments},
+        index=index,
+    )
 
 
 def _prompt_words(messages: list[dict[str, Any]]) -> int:

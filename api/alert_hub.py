@@ -5,6 +5,11 @@ is the SSE event id). Recent transitions stay in a bounded ring for Last-Event-I
 replay; older ones come from ClickHouse. A transition seen before (a re-emission
 after a worker crash) is dropped. Each client has a bounded queue: a client that
 falls that far behind is disconnected, and its reconnect replays what it missed.
+
+A transition is announced only once the alerts projection has stored it (its
+projector's committed offset has passed it): a client that opens the alert it was
+just told about finds it in ``GET /api/v1/alerts/`` and ``/alerts/{event_id}/``.
+While no projector runs, the stream waits with it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from infra.consumer import (
@@ -23,11 +28,15 @@ from infra.consumer import (
     TopicPartition,
 )
 from infra.settings import Settings
+from projections import ProjectionError
 from schemas.alerts import AlertTransitioned, decode_transition, transition_id
 from schemas.topics import ALERTS_TOPIC
 
 log = logging.getLogger(__name__)
 Item = tuple[int, AlertTransitioned]
+# Waits until the alerts projection has stored the record at an offset; raises
+# projections.ProjectionError after a while (the caller waits again).
+Stored = Callable[[int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -76,8 +85,9 @@ class _Seen:
 class AlertHub:
     """Reads the alerts topic and pushes each new transition to its subscribers."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, stored: Stored | None = None) -> None:
         self.settings = settings
+        self.stored = stored
         self.topic = settings.topic(ALERTS_TOPIC)
         self.recent: deque[Item] = deque(maxlen=max(1, settings.sse_replay_events))
         self.seen = _Seen(4 * max(1, settings.sse_replay_events))
@@ -134,12 +144,31 @@ class AlertHub:
                 _offer(sub, None)
 
     async def _take_all(self, batches: Records) -> None:
+        last = max(
+            (r.offset for records in batches.values() for r in records), default=-1
+        )
+        await self._wait_projected(last)
         for records in batches.values():
             for record in records:
                 self._take(record.offset, record.value)
         if self.position >= self._end - 1:
             self.ready.set()
         await self._notify_moved()
+
+    async def _wait_projected(self, offset: int) -> None:
+        """Hold the batch until ClickHouse has it (see the module docstring)."""
+        if self.stored is None or offset < 0:
+            return
+        while True:
+            try:
+                await self.stored(offset)
+                return
+            except ProjectionError:
+                log.warning(
+                    "alert stream waiting for the alerts projection to store "
+                    "offset %s (is a projector running?)",
+                    offset,
+                )
 
     async def _idle(self) -> None:
         self.ready.set()

@@ -15,12 +15,13 @@ import orjson
 
 from agents import embeddings
 from api import errors
-from api.alert_hub import AlertHub
+from api.alert_hub import AlertHub, Stored
 from api.auth import Authenticator, AuthMiddleware
 from api.body_limits import BodyLimit, RequireJson
 from api.console.routes import add_console_routes
 from api.credentials import Tokens
 from api.entities import EntityAccess
+from api.headers import Cors, SecurityHeaders
 from api.health import Health, Ready
 from api.metrics import Metrics
 from api.openapi.ai_memory_paths import AI_MEMORY_PATHS
@@ -45,7 +46,9 @@ from domain.clock import Clock, IdGenerator, utc_now
 from domain.clock import new_id as domain_new_id
 from infra.settings import Settings
 from infra.stack import Platform
+from projections.alerts import AlertsProjection
 from projections.telemetry import last_seen
+from schemas.topics import ALERTS_TOPIC
 from streams.prism.backfill import BackfillJobs
 
 log = logging.getLogger(__name__)
@@ -114,7 +117,7 @@ def _json_handler() -> falcon.media.JSONHandler:
 
 
 class VigilApp:
-    """The ASGI callable: the Falcon app behind the body-size limit."""
+    """The ASGI callable: the Falcon app behind the body size and time limits."""
 
     def __init__(
         self, falcon_app: falcon.asgi.App[Any, Any], platform: Platform, parts: Parts
@@ -122,7 +125,10 @@ class VigilApp:
         self.falcon = falcon_app
         self.platform = platform
         self.parts = parts
-        self._asgi = BodyLimit(falcon_app, parts.settings.max_body_bytes)
+        settings = parts.settings
+        self._asgi = BodyLimit(
+            falcon_app, settings.max_body_bytes, settings.body_timeout_s or None
+        )
 
     def end_streams(self) -> None:
         """End every live SSE stream (at shutdown)."""
@@ -130,6 +136,16 @@ class VigilApp:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self._asgi(scope, receive, send)
+
+
+def _alerts_stored(settings: Settings, platform: Platform) -> Stored:
+    """Wait for the alerts projection's committed offset (read-after-announce)."""
+    topic, progress = settings.topic(ALERTS_TOPIC), platform.fact_progress
+
+    async def stored(offset: int) -> None:
+        await progress.wait_stored(AlertsProjection.name, topic, 0, offset)
+
+    return stored
 
 
 def build_parts(
@@ -142,7 +158,7 @@ def build_parts(
         entities=entities,
         store=platform.store,
         producer=platform.producer,
-        hub=AlertHub(settings),
+        hub=AlertHub(settings, _alerts_stored(settings, platform)),
         tokens=Tokens(jwt_secret(settings)),
         usage=KeyUsage(entities),
         presence=Presence(settings.online_window_s, clock),
@@ -175,7 +191,7 @@ def create_app(
     settings = settings or Settings.from_env()
     platform = platform or Platform(settings, clock=clock, new_id=new_id)
     parts = build_parts(settings, platform, clock, new_id)
-    metrics = Metrics(platform)
+    metrics = Metrics(platform, settings.metrics_enabled, settings.metrics_token)
     metrics.watch_hub(parts.hub)
     authenticator = Authenticator(platform.model.state, parts.tokens, parts.usage)
     auth = AuthMiddleware(
@@ -187,6 +203,8 @@ def create_app(
     middleware: list[Any] = [
         Lifespan(platform, parts),
         metrics,
+        SecurityHeaders(),
+        Cors(settings.cors_origins),  # preflights end here, before authentication
         SlashAliases(),
         RequireJson(),
         auth,

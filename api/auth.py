@@ -160,7 +160,10 @@ class AuthMiddleware:
 
     Resources declare ``auth = "public"`` (no credential), ``"gateway"`` (gateway
     tokens only: ingest) or nothing (users and API keys; gateway tokens get 403);
-    ``reads_only = True`` lets a read-only API key POST to it (a query in a body).
+    ``reads_only = True`` lets a read-only API key POST to it (a query in a body);
+    ``user_only`` names the methods only a signed-in user (access JWT or session
+    cookie) may call, never an API key (managing API keys: a leaked key must not
+    mint or revoke keys).
     """
 
     def __init__(
@@ -207,6 +210,14 @@ class AuthMiddleware:
         if principal.kind == "gateway":
             raise falcon.HTTPForbidden(
                 description="gateway tokens may only be used for ingest"
+            )
+        if (
+            req.method in getattr(resource, "user_only", ())
+            and principal.kind != "user"
+        ):
+            raise falcon.HTTPForbidden(
+                description="this needs a signed-in user (an access token or the "
+                "session cookie), not an API key"
             )
         reads_only = getattr(resource, "reads_only", False)
         if (

@@ -1,8 +1,10 @@
-"""Request limits: body size (ASGI level, with or without Content-Length) and
-JSON-only content types on requests that carry a body."""
+"""Request limits: body size (ASGI level, with or without Content-Length), the time
+a body may take to arrive, and JSON-only content types on requests that carry a
+body."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import falcon
@@ -20,12 +22,30 @@ class BodyTooLarge(Exception):
     """The request body passed the limit while it was being read."""
 
 
-class BodyLimit:
-    """ASGI wrapper: 413 when Content-Length or the streamed body exceeds a limit."""
+class BodyTimedOut(falcon.HTTPError):
+    """The request body did not arrive in time: 408, and the connection closes
+    (the rest of the body is never read, so the connection cannot be reused)."""
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            falcon.HTTP_408,
+            description=f"request body not received within {timeout_s:g} s",
+            headers={"Connection": "close"},
+        )
+
+
+class BodyLimit:
+    """ASGI wrapper: 413 when Content-Length or the streamed body exceeds a limit;
+    408 when the body is not complete ``timeout_s`` after the request arrived
+    (a client trickling or withholding its body holds a connection that long at
+    most). None: no time limit."""
+
+    def __init__(
+        self, app: Any, max_bytes: int, timeout_s: float | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,22 +56,59 @@ class BodyLimit:
         scope = {**scope, "headers": headers}
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await _reply_413(send, self.max_bytes)
+            await _reply(send, 413, f"request body over {self.max_bytes} bytes")
             return
-        seen = 0
+        body = _BodyReader(receive, self.max_bytes, self.timeout_s)
+        started = False
 
-        async def counted_receive() -> Any:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise falcon.HTTPContentTooLarge(
-                        description=f"request body over {self.max_bytes} bytes"
-                    )
+        async def tracked_send(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, body.receive, tracked_send)
+        except falcon.HTTPError as ex:
+            # Raised by our receive before Falcon had a request to answer with (its
+            # first read): answer here.
+            if started:
+                raise
+            await _reply(send, ex.status_code, ex.description or "bad request")
+
+
+class _BodyReader:
+    """One request's ``receive``: counts body bytes and bounds the wait for them;
+    once the body is complete, later calls (disconnect watches) pass through."""
+
+    def __init__(
+        self, receive: Receive, max_bytes: int, timeout_s: float | None
+    ) -> None:
+        self._receive = receive
+        self.max_bytes = max_bytes
+        self.timeout_s = timeout_s or 0.0
+        now = asyncio.get_running_loop().time()
+        self._deadline = None if timeout_s is None else now + timeout_s
+        self._seen = 0
+        self._complete = False
+
+    async def receive(self) -> Any:
+        if self._complete:
+            return await self._receive()
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                message = await self._receive()
+        except TimeoutError:
+            raise BodyTimedOut(self.timeout_s) from None
+        if message["type"] != "http.request":
+            self._complete = True
             return message
-
-        await self.app(scope, counted_receive, send)
+        self._seen += len(message.get("body", b""))
+        if self._seen > self.max_bytes:
+            raise falcon.HTTPContentTooLarge(
+                description=f"request body over {self.max_bytes} bytes"
+            )
+        self._complete = not message.get("more_body", False)
+        return message
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -64,15 +121,19 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _reply_413(send: Send, limit: int) -> None:
-    body = orjson.dumps({"error": f"request body over {limit} bytes"})
+async def _reply(send: Send, status: int, message: str) -> None:
+    """An error answered below Falcon, shaped like Falcon's (JSON, the headers
+    every answer carries); the connection closes after it."""
+    body = orjson.dumps({"error": message})
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                (b"x-content-type-options", b"nosniff"),
+                (b"cache-control", b"no-store"),
                 (b"connection", b"close"),
             ],
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import falcon
 import falcon.asgi
 
+from api.validation import MAX_DEPTH
 from domain.errors import Conflict, Invalid, NotFound, Unauthorized
 from infra.clickhouse import StoreError
 from infra.kafka import BrokerUnavailable
@@ -27,11 +29,27 @@ def serialize_error(
         message = f"no such path: {req.path}"
     elif isinstance(ex, falcon.HTTPMethodNotAllowed):
         message = f"method {req.method} not allowed on {req.path}"
+    elif isinstance(ex, falcon.MediaMalformedError):
+        message = malformed_body(ex.__cause__)
     else:
         message = ex.description or ex.title or "error"
     body: dict[str, Any] = {"error": message}
     resp.media = body
     resp.content_type = falcon.MEDIA_JSON
+
+
+def malformed_body(cause: BaseException | None) -> str:
+    """Why a body is not JSON, in words (not the decoder's exception text)."""
+    if isinstance(cause, UnicodeError):
+        return "request body is not valid UTF-8"
+    if isinstance(cause, json.JSONDecodeError):  # orjson's errors are these too
+        if "depth limit" in cause.msg:  # orjson's own limit, 1024 levels
+            return f"request body nests objects and arrays over {MAX_DEPTH} deep"
+        return (
+            f"request body is not valid JSON: {cause.msg} "
+            f"(line {cause.lineno}, column {cause.colno})"
+        )
+    return "request body is not valid JSON"
 
 
 # Each refusal of the domain and the HTTP error it is answered with (the message

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from api.validation import MAX_DEPTH, nests_deeper
 from domain.isotime import from_micros, parse_iso, to_micros
 from schemas.batch_codec import BatchHeader
 from schemas.events import NUMBER, OBJECT, TEXT, BatchSource, MeasurementBatch
@@ -92,6 +93,8 @@ def _value(raw: Any) -> tuple[int, float, str]:
             raise Rejected("value", f"strings may have at most {MAX_TEXT} characters")
         return TEXT, 0.0, raw
     if isinstance(raw, dict):
+        if nests_deeper(raw, MAX_DEPTH):  # and orjson writes at most 254 levels
+            raise Rejected("value", f"objects may nest at most {MAX_DEPTH} levels")
         text = orjson.dumps(raw).decode()
         if len(text) > MAX_OBJECT:
             raise Rejected("value", f"objects may take at most {MAX_OBJECT} bytes")

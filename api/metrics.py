@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from typing import Any
 
@@ -17,15 +18,23 @@ from prometheus_client import (
 )
 
 from api.alert_hub import AlertHub
+from api.auth import unauthorized
 from infra.stack import Platform
 
 
 class Metrics:
-    """One registry per app, so several apps (tests) never collide."""
+    """One registry per app, so several apps (tests) never collide. ``GET
+    /metrics`` is served only when ``enabled`` or given a ``token`` (then it asks
+    for ``Authorization: Bearer <token>``): the route names and counts describe
+    the deployment to anyone who can read them."""
 
-    auth = "none"
+    auth = "none"  # its own token, not a user's credential
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(
+        self, platform: Platform, enabled: bool = False, token: str = ""
+    ) -> None:
+        self.enabled = enabled or bool(token)
+        self.token = token
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "vigil_http_requests",
@@ -90,6 +99,20 @@ class Metrics:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         """Prometheus text exposition."""
+        self._check_access(req)
         resp.data = generate_latest(self.registry)
         resp.content_type = CONTENT_TYPE_LATEST
         resp.status = falcon.HTTP_200
+
+    def _check_access(self, req: falcon.asgi.Request) -> None:
+        """404 while off; 401 without the configured bearer token."""
+        if not self.enabled:
+            raise falcon.HTTPRouteNotFound()
+        if not self.token:
+            return
+        scheme, _, given = (req.get_header("Authorization") or "").partition(" ")
+        expected = self.token.encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), expected
+        ):
+            raise unauthorized("/metrics needs the VIGIL_METRICS_TOKEN bearer token")

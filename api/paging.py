@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 import falcon.asgi
 
@@ -11,6 +12,7 @@ from api.validation import parse_int
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+T = TypeVar("T")
 
 
 def limit_offset(req: falcon.asgi.Request) -> tuple[int, int]:
@@ -34,3 +36,10 @@ def page(
         "count": len(rows),
         "results": [view(r) for r in rows[offset : offset + limit]],
     }
+
+
+def window(req: falcon.asgi.Request, items: Iterable[T]) -> list[T]:
+    """The items on one limit/offset page, for lists whose reference envelope is
+    not ``{"count", "results"}`` (``{"rules": [...]}``, ``{"keys": [...]}``)."""
+    limit, offset = limit_offset(req)
+    return list(islice(items, offset, offset + limit))

@@ -10,7 +10,21 @@ from typing import Any
 from api import ApiError
 from domain.errors import Invalid
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Names, ids, slugs and emails are one line of visible text: no C0 or C1 control
+# character, no DEL, no line separator. Free text (descriptions, prompts, messages)
+# keeps tabs and line breaks, but no other control character (NUL above all).
+LINE_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+TEXT_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+NO_CONTROLS = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"  # LINE_CONTROLS, for OpenAPI
+# A dot-atom local part (at most 64 characters) of letters, digits and
+# !#$%&'*+/=?^_`{|}~- ; a domain of at least two dot-separated DNS labels.
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = f"^(?=[^@]{{1,64}}@){_ATOM}(?:\\.{_ATOM})*@{_LABEL}(?:\\.{_LABEL})+$"
+EMAIL = re.compile(EMAIL_PATTERN)
+# What logins accept: accounts registered before the rule above still sign in.
+LOOSE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_DEPTH = 32  # objects and arrays nested in a JSON body, the body itself included
 
 
 class ValidationError(ApiError, Invalid):
@@ -39,8 +53,13 @@ class Body:
         max_len: int = 200,
         default: str | None = None,
         blank: bool = False,
+        multiline: bool = False,
     ) -> str | None:
-        """A string field, stripped; blank strings are refused unless allowed."""
+        """A string field, stripped; blank strings are refused unless allowed.
+
+        One line of text without control characters, or with ``multiline`` free
+        text that may hold tabs and line breaks (see :func:`check_text`).
+        """
         value = self._get(name, required)
         if value is None:
             return default
@@ -51,21 +70,21 @@ class Body:
             raise ValidationError(name, "must not be empty")
         if len(value) > max_len:
             raise ValidationError(name, f"must be at most {max_len} characters")
-        return value
+        return check_text(name, value, multiline)
 
-    def email(self, name: str = "email") -> str:
-        """A required email address (max 254), lower-cased."""
+    def email(self, name: str = "email", loose: bool = False) -> str:
+        """A required email address (max 254), lower-cased; ``loose`` takes any
+        ``x@y.z`` without spaces or control characters (to sign in with)."""
         value = self.string(name, required=True, max_len=254)
         assert value is not None  # noqa: S101 - required
-        if not EMAIL.match(value):
-            raise ValidationError(name, "must be a valid email address")
-        return value.lower()
+        return check_email(name, value, loose).lower()
 
     def password(self, name: str = "password") -> str:
         """A required password of 8 to 1024 characters (not stripped)."""
         value = self._get(name, True)
         if not isinstance(value, str):
             raise ValidationError(name, "must be a string")
+        check_text(name, value, multiline=True)
         if len(value) < 8:
             raise ValidationError(name, "must be at least 8 characters")
         if len(value) > 1024:
@@ -141,6 +160,8 @@ class Body:
             return default
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValidationError(name, "must be a list of strings")
+        for item in value:
+            check_text(name, item)
         if options is not None:
             allowed = tuple(options)
             bad = [v for v in value if v not in allowed]
@@ -160,6 +181,53 @@ class Body:
         if value is None and required:
             raise ValidationError(name, "is required")
         return value
+
+
+def check_text(name: str, value: str, multiline: bool = False) -> str:
+    """``value`` if it holds no control character (``multiline``: none but tabs
+    and line breaks); else a 400 naming the field."""
+    if not multiline and LINE_CONTROLS.search(value):
+        raise ValidationError(
+            name, "must not contain control characters or line breaks"
+        )
+    if multiline and TEXT_CONTROLS.search(value):
+        raise ValidationError(
+            name, "must not contain control characters other than tabs and line breaks"
+        )
+    return value
+
+
+def check_email(name: str, value: str, loose: bool = False) -> str:
+    """``value`` if it is an email address (see :data:`EMAIL`); else a 400."""
+    if not (LOOSE_EMAIL if loose else EMAIL).fullmatch(value):
+        raise ValidationError(name, "must be a valid email address")
+    return value
+
+
+def check_depth(value: Any, name: str = "body", limit: int = MAX_DEPTH) -> Any:
+    """``value`` if its objects and arrays nest at most ``limit`` levels (the
+    value itself is level 1); else a 400 naming the field."""
+    if nests_deeper(value, limit):
+        raise ValidationError(name, f"nests objects and arrays over {limit} deep")
+    return value
+
+
+def nests_deeper(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests objects and arrays over ``limit`` levels."""
+    level, frontier = 0, [value]
+    while frontier:
+        containers = [v for v in frontier if isinstance(v, dict | list)]
+        if not containers:
+            return False
+        level += 1
+        if level > limit:
+            return True
+        frontier = [
+            child
+            for c in containers
+            for child in (c.values() if isinstance(c, dict) else c)
+        ]
+    return False
 
 
 def parse_uuid(name: str, value: str) -> str:

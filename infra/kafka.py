@@ -129,6 +129,13 @@ def _settle(
         future.set_result(result)
 
 
+def request_timeout_ms(settings: Settings) -> int:
+    """One request's timeout: the setting, but longer than a group join may take
+    (a JoinGroup is answered only when the rebalance ends)."""
+    floor = int(settings.rebalance_timeout_s * 2000) + 1000
+    return max(floor, int(settings.kafka_request_timeout_s * 1000))
+
+
 def consumer(
     settings: Settings, group: str | None = None, **extra: Any
 ) -> AIOKafkaConsumer:
@@ -140,6 +147,7 @@ def consumer(
         "rebalance_timeout_ms": int(settings.rebalance_timeout_s * 1000),
         "session_timeout_ms": max(6000, int(settings.rebalance_timeout_s * 2000)),
         "heartbeat_interval_ms": 1000,
+        "request_timeout_ms": request_timeout_ms(settings),
     }
     if group is not None:
         options["group_id"] = f"{settings.consumer_group_prefix}-{group}"

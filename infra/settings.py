@@ -34,6 +34,11 @@ class Settings:
     kafka_bootstrap: str = _doc(
         "", "Kafka bootstrap servers; empty starts the embedded Tansu broker."
     )
+    broker_port: int = _doc(
+        9092,
+        "Port of vigil dev's embedded Kafka broker on 127.0.0.1 (0: any free port; "
+        "when the default is taken, a free one is used and printed).",
+    )
     tansu_bin: str = _doc("", "Explicit path of the tansu binary for the broker.")
     topic_prefix: str = _doc("", "Prefix on every topic name (shared clusters, tests).")
     topic_partitions: int = _doc(4, "Partitions of the partitioned topics.")
@@ -60,6 +65,11 @@ class Settings:
     projection_batch_rows: int = _doc(50_000, "Rows that make a projector flush.")
     projection_flush_ms: int = _doc(200, "Longest a projected row waits in a buffer.")
     consumer_group_prefix: str = _doc("vigil", "Prefix of consumer group ids.")
+    kafka_request_timeout_s: float = _doc(
+        10.0,
+        "How long a Kafka client waits for one answer before retrying (a fetch the "
+        "broker never answers stalls a consumer this long at most).",
+    )
     rebalance_timeout_s: float = _doc(
         3.0, "Consumer-group rebalance timeout (Tansu waits it at first join)."
     )
@@ -67,6 +77,25 @@ class Settings:
         10.0, "How long a write waits to see itself in the read model."
     )
     max_body_bytes: int = _doc(4 * 1024 * 1024, "Largest accepted request body.")
+    body_timeout_s: float = _doc(
+        30.0,
+        "Longest a request body may take to arrive, counted from its headers; a "
+        "body still incomplete then is answered 408 and its connection closed.",
+    )
+    cors_origins: str = _doc(
+        "",
+        "Origins (scheme://host[:port], space- or comma-separated, or *) whose "
+        "browser pages may call the API with a Bearer credential; empty: none. "
+        "CORS preflights never need a credential.",
+    )
+    metrics_enabled: bool = _doc(
+        False, "Serve GET /metrics (Prometheus); off, /metrics is 404."
+    )
+    metrics_token: str = _doc(
+        "",
+        "Bearer token GET /metrics requires (setting it also turns /metrics on); "
+        "empty with VIGIL_METRICS_ENABLED: /metrics open, for a private network.",
+    )
     jwt_secret: str = _doc(
         "", "JWT signing secret; empty: generated once into the data directory."
     )

@@ -107,9 +107,7 @@ class Platform:
         self.producer.open()
         # litellm takes seconds to import: in the background, before the first run.
         if s.ai_warm:
-            self._warming = asyncio.create_task(
-                asyncio.to_thread(warm_llm), name="llm"
-            )
+            self._warming = asyncio.create_task(asyncio.to_thread(warm_llm), name="llm")
         self.rehydrated = await rehydrate(s, self.store, self.producer)
         await self.model.start()
         await self.model.wait_caught_up(self.start_timeout_s)
@@ -162,13 +160,17 @@ class Platform:
         from streams.prism.agents import PrismAgents
         from streams.watcher_agents import WatcherAgents
 
-        s, state = self.settings, self.model.state
+        s, state, model = self.settings, self.model.state, self.model
+
+        async def fresh(since_ms: int) -> bool:
+            return await model.wait_fresh(since_ms, s.write_timeout_s)
+
         self.faust = create_faust_app(s)
         self.evaluator = AlertEvaluator(
-            self.faust, s, state, self.producer, self.clock, self.new_id
+            self.faust, s, state, self.producer, self.clock, self.new_id, fresh
         )
         self.prism = PrismAgents(
-            self.faust, s, state, self.producer, self.clock, self.new_id
+            self.faust, s, state, self.producer, self.clock, self.new_id, fresh
         )
         investigator = self.argus.box.investigator if s.investigate_critical else None
         self.watchers = WatcherAgents(

@@ -51,6 +51,10 @@ class StreamWorker:
         self.settings = settings
         self.socket = store_socket(settings)
         self._proc: subprocess.Popen[bytes] | None = None
+        # The worker's environment as it is now: vigil dev then points its own
+        # (the API processes') at the worker, which a respawned worker must not
+        # inherit (it would try to reach chDB through itself).
+        self._env = {**os.environ, "VIGIL_STORE_SOCKET": str(self.socket)}
         self._stopping = threading.Event()
         self._watchdog: threading.Thread | None = None
 
@@ -64,10 +68,9 @@ class StreamWorker:
         self._watchdog.start()
 
     def _spawn(self) -> None:
-        env = {**os.environ, "VIGIL_STORE_SOCKET": str(self.socket)}
         self._proc = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
             [sys.executable, "-m", "infra.cli", "worker"],
-            env=env,
+            env=self._env,
             preexec_fn=die_with_parent,  # noqa: PLW1509 - async-signal-safe work
         )
 
@@ -129,10 +132,22 @@ def start_broker(settings: Settings) -> Any:
     """The embedded Tansu broker, unless VIGIL_KAFKA_BOOTSTRAP names a cluster."""
     if settings.kafka_bootstrap:
         return None
-    from infra.broker import TansuBroker
+    from infra.broker import TansuBroker, port_taken
 
+    port = settings.broker_port
+    if port and port_taken("127.0.0.1", port):
+        if "VIGIL_BROKER_PORT" in os.environ:
+            raise InfraError(
+                f"port {port} (VIGIL_BROKER_PORT) is taken: choose another, or 0"
+            )
+        print(
+            f"vigil: port {port} is taken; the embedded broker uses a free port "
+            "(set VIGIL_BROKER_PORT to choose)",
+            flush=True,
+        )
+        port = 0
     broker = TansuBroker(
-        settings.tansu_bin, log_file=settings.data_dir / "tansu.log"
+        settings.tansu_bin, port=port or None, log_file=settings.data_dir / "tansu.log"
     ).start()
     os.environ["VIGIL_KAFKA_BOOTSTRAP"] = broker.bootstrap
     # The embedded broker keeps topics in memory: acknowledge a write only once

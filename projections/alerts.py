@@ -53,6 +53,7 @@ class AlertsProjection:
     name = "alerts"
     topic = ALERTS_TOPIC
     table = "alert_transitions"
+    flush_ms = 50  # the alert stream waits for these rows (api.alert_hub)
     schema = pa.schema(
         [
             *_COLUMNS,

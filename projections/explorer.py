@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from domain.isotime import iso_from_micros, parse_iso, to_micros
 from projections import ProjectionError
@@ -16,6 +17,11 @@ MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 RELATIVE = re.compile(r"^-(\d+)(s|m|h|d|w)$")
 UNITS = {"s": SECOND, "m": MINUTE, "h": HOUR, "d": 24 * HOUR, "w": 7 * 24 * HOUR}
+# What ClickHouse's DateTime64 holds; outside it a time cannot be stored nor, past
+# years 1-9999, even written back as ISO-8601.
+EARLIEST = to_micros(datetime(1900, 1, 1, tzinfo=UTC))
+LATEST = to_micros(datetime(2300, 1, 1, tzinfo=UTC))  # exclusive
+OUT_OF_RANGE = "must be between 1900-01-01 and 2299-12-31 (UTC)"
 
 
 class BadQuery(ProjectionError):
@@ -27,13 +33,23 @@ class BadQuery(ProjectionError):
 
 
 def parse_time(raw: str, now_us: int, parameter: str) -> int:
-    """ISO-8601, ``now`` or a relative ``-15m``/``-1h``/``-7d``/``-2w`` as UTC µs."""
-    text = raw.strip()
+    """ISO-8601, ``now`` or a relative ``-15m``/``-1h``/``-7d``/``-2w`` as UTC µs,
+    between 1900 and 2299 (what storage holds)."""
+    moment = _moment(raw.strip(), now_us, parameter)
+    if not EARLIEST <= moment < LATEST:
+        raise BadQuery(parameter, OUT_OF_RANGE)
+    return moment
+
+
+def _moment(text: str, now_us: int, parameter: str) -> int:
     if text == "now":
         return now_us
     match = RELATIVE.match(text)
     if match:
-        return now_us - int(match.group(1)) * UNITS[match.group(2)]
+        count = match.group(1)
+        if len(count) > 12:  # past any bound, and int() refuses 4300+ digits
+            raise BadQuery(parameter, OUT_OF_RANGE)
+        return now_us - int(count) * UNITS[match.group(2)]
     try:  # a "+" of an offset arrives as a space when not URL-encoded
         moment = parse_iso(text.replace(" ", "+"))
     except ValueError as ex:
@@ -84,11 +100,12 @@ def _aligned(
 
 
 def assemble(
-    p: Plan, series: Sequence[str], rows: Iterable[tuple[str, int, float]]
+    p: Plan, series: Sequence[str], rows: Iterable[tuple[str, int, float | None]]
 ) -> tuple[list[str], dict[str, list[float | None]]]:
     """One shared axis (buckets where any series has data) and each series' values
-    on it, ``None`` where that series has no point in the bucket."""
-    cells: dict[tuple[str, int], float] = {}
+    on it, ``None`` where that series has no point in the bucket (or an average
+    that is not a finite number)."""
+    cells: dict[tuple[str, int], float | None] = {}
     used: set[int] = set()
     for series_id, index, value in rows:
         cells[(series_id, index)] = value

@@ -9,6 +9,7 @@ import orjson
 
 from domain.isotime import iso
 from infra.clickhouse import AsyncStore
+from projections.telemetry import SAFE_AVERAGE, SAFE_SETTINGS
 
 _FIELDS = (
     "investigation_id, status, trigger, alert_event_id, device_id, title, findings, "
@@ -65,10 +66,10 @@ async def series_summary(
 ) -> dict[str, Any]:
     """Min, max, average and count of a series' numbers over the last hours."""
     sql = f"""
-    SELECT min(value), max(value), avg(value), toUInt32(count())
+    SELECT min(value), max(value), {SAFE_AVERAGE}, toUInt32(count())
     FROM {store.database}.measurements
     WHERE org_id = {{org:String}} AND binding_id = {{binding:UUID}} AND kind = 0
-      AND ts >= now64(6) - toIntervalSecond({{seconds:UInt32}})
+      AND ts >= now64(6) - toIntervalSecond({{seconds:UInt32}}){SAFE_SETTINGS}
     """
     params = {"org": org_id, "binding": binding_id, "seconds": int(hours * 3600)}
     row = (await store.query(sql, params)).rows[0]
@@ -80,7 +81,7 @@ async def series_summary(
         "count": count,
         "min": float(row[0]),
         "max": float(row[1]),
-        "avg": round(float(row[2]), 6),
+        "avg": None if row[2] is None else round(float(row[2]), 6),
     }
 
 

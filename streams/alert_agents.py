@@ -41,6 +41,7 @@ from schemas.topics import (
     MEASUREMENTS_TOPIC,
 )
 from streams.alert_fold import Source, Update, fold_command, fold_points
+from streams.freshness import Freshness, wait_fresh
 from streams.rules import RuleIndex, current_index
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,10 @@ class AlertEvaluator:
         producer: AsyncProducer,
         clock: Clock,
         new_id: IdGenerator,
+        fresh: Freshness | None = None,
     ) -> None:
         self.app = app
+        self.fresh = fresh
         self.settings = settings
         self.state = state
         self.producer = producer
@@ -86,6 +89,8 @@ class AlertEvaluator:
     async def run(self, stream: faust.StreamT[bytes]) -> None:
         """Fold every input event into the table, emitting transitions first."""
         async for event in stream.events():
+            if event.message.topic != self.commands_topic:
+                await wait_fresh(self.fresh, event.message)
             updates = self._fold(event.message)
             emitted = [t for update in updates for t in update.transitions]
             await self._emit(emitted)

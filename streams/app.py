@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from typing import Any
 
 import faust
 
+from infra.kafka import request_timeout_ms
 from infra.settings import Settings
 from streams.transport import register as register_transport
 
 log = logging.getLogger(__name__)
 
 
-def create_faust_app(settings: Settings, instance: str | None = None) -> faust.App:
+def create_faust_app(settings: Settings) -> faust.App:
     """Build the Faust app (agents register on it in their own modules)."""
     register_transport()
-    app = _build(settings, instance)
+    app = _build(settings)
     _log_rebalances(app)
     return app
 
@@ -28,15 +27,21 @@ def _log_rebalances(app: faust.App) -> None:
     says when the worker had its partitions back and its tables recovered."""
 
     @app.on_partitions_assigned.connect
-    async def assigned(sender: Any, assigned: Any, **_: Any) -> None:
-        log.info("partitions assigned: %s", len(assigned))
+    async def assigned(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        tps = args[0] if args else kwargs.get("assigned", ())
+        log.info("partitions assigned: %s", len(tps))
+
+    @app.on_partitions_revoked.connect
+    async def revoked(sender: Any, /, *args: Any, signal: Any, **kw: Any) -> None:
+        tps = args[0] if args else kw.get("revoked", ())
+        log.info("partitions revoked: %s", len(tps))
 
     @app.on_rebalance_complete.connect
-    async def recovered(sender: Any, **_: Any) -> None:
+    async def recovered(sender: Any, /, *args: Any, signal: Any, **kw: Any) -> None:
         log.info("rebalance complete: tables recovered, agents consuming")
 
 
-def _build(settings: Settings, instance: str | None) -> faust.App:
+def _build(settings: Settings) -> faust.App:
     brokers = ";".join(
         f"vigil://{host}" for host in settings.kafka_bootstrap.split(",") if host
     )
@@ -53,18 +58,14 @@ def _build(settings: Settings, instance: str | None) -> faust.App:
         broker_session_timeout=max(6.0, settings.rebalance_timeout_s * 2),
         broker_heartbeat_interval=1.0,
         broker_commit_interval=0.5,
+        # Faust waits 90 s by default for an answer: one fetch the broker drops
+        # would stall every agent that long.
+        broker_request_timeout=request_timeout_ms(settings) / 1000,
         stream_recovery_delay=0.0,
-        # Static membership: a restarted worker takes its partitions back
-        # without a rebalance of the whole group.
-        consumer_group_instance_id=instance or _instance_id(settings),
+        # No static membership (group.instance.id): with Tansu a worker restarted
+        # after kill -9 rejoined at generation 0 and, now and then, never fetched
+        # its source partitions again (alerts stopped; seen in CI). A dynamic
+        # member rejoins at a new generation after the old one's session expires.
         worker_redirect_stdouts=False,
         datadir=str(settings.data_dir / "faust"),
     )
-
-
-def _instance_id(settings: Settings) -> str:
-    """A stable id per process (host and port); gunicorn workers share the port,
-    so with several of them each adds its pid (static membership then only spares
-    the rebalance for single-worker processes)."""
-    base = f"{socket.gethostname()}-{settings.port}"
-    return f"{base}-{os.getpid()}" if settings.workers > 1 else base

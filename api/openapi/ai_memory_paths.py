@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from api.openapi.parts import (
-    NOT_BLANK,
     Doc,
     choice,
+    free_text,
     integer,
     nullable,
     number,
@@ -22,12 +22,7 @@ MEMORY = {
     "type": "object",
     "required": ["content"],
     "properties": {
-        "content": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": rules.MAX_CONTENT,
-            "pattern": NOT_BLANK,
-        },
+        "content": free_text(rules.MAX_CONTENT),
         "memory_type": nullable(
             choice(*rules.MEMORY_TYPES, default=rules.DEFAULT_TYPE)
         ),

@@ -7,6 +7,7 @@ from api.openapi.parts import (
     UUID_TEXT,
     Doc,
     choice,
+    free_text,
     nullable,
     obj,
     op,
@@ -76,7 +77,7 @@ ARGUS_PATHS: Doc = {
             ok_text="`text/event-stream` of `data: {json}` blocks",
             body=obj(
                 ["message"],
-                message=text(10_000),
+                message=free_text(10_000),
                 conversation_id=nullable(UUID_TEXT),
                 page_context={
                     "type": ["object", "null"],

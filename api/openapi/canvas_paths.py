@@ -4,13 +4,16 @@ public page and query a share link opens."""
 from __future__ import annotations
 
 from api.openapi.parts import (
-    NOT_BLANK,
+    LINE_CONTROL,
     PAGE,
+    SPACE,
     TIME,
     UUID,
     Doc,
     choice,
+    free_text,
     integer,
+    line,
     nullable,
     op,
     path,
@@ -50,7 +53,7 @@ PANEL: Doc = {
             )
         ),
         "type": {"type": "string", "enum": list(PANEL_TYPES)},
-        "title": text(),
+        "title": line(),
         "binding_ids": IDS,
         "field_ids": IDS,
         "options": {
@@ -71,8 +74,8 @@ PANEL: Doc = {
     },
 }
 DASHBOARD_PROPERTIES: Doc = {
-    "name": text(),
-    "description": {"type": ["string", "null"], "maxLength": 2000},
+    "name": line(),
+    "description": nullable(free_text(2000, blank=True)),
     "panels": {"type": ["array", "null"], "items": PANEL, "maxItems": MAX_PANELS},
 }
 DASHBOARD: Doc = {
@@ -180,10 +183,14 @@ def _public(summary: str, description: str, body: Doc | None = None) -> Doc:
     )
 
 
+# Each id as given (untrimmed): one line, not blank.
 SERIES: Doc = {
     "type": ["array", "null"],
     "maxItems": 50,
-    "items": {"type": "string", "pattern": NOT_BLANK},
+    "items": {
+        "type": "string",
+        "pattern": f"^[^{LINE_CONTROL}]*[^{SPACE}{LINE_CONTROL}][^{LINE_CONTROL}]*$",
+    },
 }
 QUERY_BODY: Doc = {
     "type": "object",

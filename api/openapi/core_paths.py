@@ -4,20 +4,25 @@ references leave open written down."""
 from __future__ import annotations
 
 from api.openapi.parts import (
+    EMAIL,
+    LOGIN_EMAIL,
     PAGE,
     PAGED,
+    PAGED_IN_ENVELOPE,
     QUANTITY_SLUG,
     QUERY_BOOL,
-    SPACE,
+    TEXT_CONTROL,
     TIME_ZONE,
+    USER_ONLY_NOTE,
     UUID,
     UUID_TEXT,
-    WS,
     Doc,
     choice,
     edits,
     filter_choice,
+    free_text,
     integer,
+    line,
     nullable,
     number,
     obj,
@@ -28,24 +33,27 @@ from api.openapi.parts import (
     text,
 )
 from api.openapi.telemetry_paths import SCHEMA_REGISTRY_PATHS, TELEMETRY_PATHS
-from api.validation import EMAIL
 from domain.bindings import MAX_CHANNEL, ROLES, TIERS
 from domain.identity import PERMISSIONS
 from domain.registry import NODE_TYPES
 from schemas import quantities
 from schemas.peripherals import registry
 
-# The address is trimmed, then matched whole.
-EMAIL_FIELD: Doc = {
-    "type": "string",
-    "maxLength": 254,
-    "pattern": f"^{WS}*" + EMAIL.pattern[1:-1].replace(r"\s", SPACE) + f"{WS}*$",
-}
+# Signing in: the address as any `x@y.z` (accounts registered before the stricter
+# rule still sign in), the password trimmed, checked as free text.
 CREDS = obj(
     ["email", "password"],
-    email=EMAIL_FIELD,
-    password={"type": "string", "maxLength": 1024},
+    email=LOGIN_EMAIL,
+    password=free_text(1024, blank=True),
 )
+# Registering: the password is kept as typed (not trimmed), 8-1024 characters,
+# tabs and line breaks allowed but no other control character.
+NEW_PASSWORD: Doc = {
+    "type": "string",
+    "minLength": 8,
+    "maxLength": 1024,
+    "pattern": f"^[^{TEXT_CONTROL}]*$",
+}
 TOKEN = text(4096)
 
 
@@ -85,14 +93,16 @@ AUTH_PATHS: Doc = {
             "expires_in: 900}}`",
             obj(
                 ["email", "password"],
-                email=EMAIL_FIELD,
-                password={"type": "string", "minLength": 8, "maxLength": 1024},
-                name=nullable(text()),
+                email=EMAIL,
+                password=NEW_PASSWORD,
+                name=nullable(line()),
             ),
             errors=("400", "409", "429"),
             public=True,
-            description="email: valid, max 254; password: 8-1024 characters (kept "
-            "as typed). " + LOGIN_NOTE,
+            description="email: letters, digits and .!#$%&'*+/=?^_`{|}~- before the "
+            "@ (at most 64), a domain of dot-separated labels after it, max 254; "
+            "password: 8-1024 characters (kept as typed), no control characters "
+            "but tabs and line breaks. " + LOGIN_NOTE,
         )
     },
     "/api/auth/login": {
@@ -156,8 +166,10 @@ KEY_PATHS: Doc = {
             "keys",
             ok_text='`{"keys": [{id, name, key_prefix, permissions, usage_count, '
             "last_used_at, created_at}]}`",
+            params=PAGE,
             description="usage_count is written back every few seconds; this "
-            "process's uses not yet written are included.",
+            "process's uses not yet written are included. API keys may list (no "
+            "secret is shown). " + PAGED_IN_ENVELOPE,
         ),
         "post": op(
             "Create an API key; `full_key` is returned only here.",
@@ -166,13 +178,13 @@ KEY_PATHS: Doc = {
             '`{"key": {..., "full_key": "vk_..."}}`',
             obj(
                 ["name"],
-                name=text(),
+                name=line(),
                 permissions=nullable(strings(choice(*PERMISSIONS))),
             ),
             description="permissions: `read` (default) and/or `write`; a key "
             "without `write` gets 403 on every POST/PUT/PATCH/DELETE (except "
             "the NLQ question, which only reads). Only the SHA-256 of the key is "
-            "stored.",
+            "stored. " + USER_ONLY_NOTE,
         ),
     },
     "/api/keys/{key_id}": {
@@ -181,7 +193,7 @@ KEY_PATHS: Doc = {
             "keys",
             ok_text='`{"success": true}`',
             params=[path("key_id")],
-            description=DELETE_NOTE,
+            description=DELETE_NOTE + " " + USER_ONLY_NOTE,
         )
     },
     "/api/v1/ingest/tokens/": {
@@ -191,10 +203,11 @@ KEY_PATHS: Doc = {
             "ingest",
             "201",
             "`{id, name, hardware_id, token_prefix, raw_token, created_at}`",
-            obj(["name"], name=text(), hardware_id=nullable(text(128))),
+            obj(["name"], name=line(), hardware_id=nullable(line(128))),
             description="A `gw_` token is accepted only by ingest endpoints "
             "(403 elsewhere); with `hardware_id` it may ingest only for that "
-            "device. Only its SHA-256 is stored.",
+            "device. Only its SHA-256 is stored. A user JWT or an org API key "
+            "with `write` may create one (as the reference says).",
         ),
     },
     "/api/v1/ingest/tokens/{token_id}/": {
@@ -215,8 +228,8 @@ def site(required: list[str]) -> Doc:
     """A site body (``name`` given must not be null; the rest may be)."""
     return obj(
         required,
-        name=text(),
-        description=nullable({"type": "string", "maxLength": 2000}),
+        name=line(),
+        description=nullable(free_text(2000, blank=True)),
         timezone=TIME_ZONE,
         latitude=nullable(number(-90, 90)),
         longitude=nullable(number(-180, 180)),
@@ -227,8 +240,8 @@ def device(required: list[str]) -> Doc:
     """A device body (``site_id`` null unassigns it)."""
     return obj(
         required,
-        hardware_id=text(128),
-        display_name=text(),
+        hardware_id=line(128),
+        display_name=line(),
         node_type=choice(*NODE_TYPES),
         site_id=nullable(UUID_TEXT),
     )

@@ -8,6 +8,7 @@ import zoneinfo
 from typing import Any
 
 from api.openapi.document import error_response, shared
+from api.validation import EMAIL_PATTERN, NO_CONTROLS
 from schemas import quantities
 
 Doc = dict[str, Any]
@@ -17,9 +18,14 @@ OBJ: Doc = {"type": "object"}
 SPACE = r"\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029"
 SPACE += r"\u202f\u205f\u3000"
 WS = f"[{SPACE}]"
-# Body strings are trimmed, and a blank one is refused unless the field allows it:
-# the pattern asks for one character that is not white space.
-NOT_BLANK = f"[^{SPACE}]"
+# What api.validation refuses in a trimmed string, as character ranges (\u
+# escapes, which ECMA-262 and Python read alike): one-line fields (names, ids,
+# slugs, emails) any C0 or C1 control character, DEL or line separator
+# (LINE_CONTROLS); free text (descriptions, prompts, messages) the same but tabs
+# and line breaks (TEXT_CONTROLS). A list item is checked untrimmed, against
+# api.validation.NO_CONTROLS.
+LINE_CONTROL = r"\u0000-\u001f\u007f-\u009f\u2028\u2029"
+TEXT_CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
 _HEX_UUID = "[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}"
 # A UUID as given (the API answers the canonical, lower-case form).
 UUID: Doc = {"type": "string", "format": "uuid", "pattern": f"^{_HEX_UUID}$"}
@@ -45,7 +51,8 @@ ERROR_TEXTS = {
     "400": "Invalid field; `error` names it and `field` holds its name.",
     "401": "Missing, invalid or expired credential.",
     "403": "Valid credential without the right (read-only key writing, gateway "
-    "token outside ingest, cross-origin cookie write).",
+    "token outside ingest, cross-origin cookie write, an API key managing API "
+    "keys).",
     "404": "Not found, or owned by another org (indistinguishable).",
     "409": "Conflict with existing state (unique key taken).",
     "413": "Body larger than the limit.",
@@ -53,13 +60,60 @@ ERROR_TEXTS = {
 }
 
 
-def text(max_len: int = 200, *, blank: bool = False, **extra: Any) -> Doc:
-    """A string field as the API reads it: trimmed, at most ``max_len``
-    characters, and (unless ``blank``) not empty once trimmed."""
-    schema: Doc = {"type": "string", "maxLength": max_len}
+def trimmed(controls: str, max_len: int, *, blank: bool = False) -> str:
+    """The pattern of a string the API trims and then checks: white space around
+    it, then (unless ``blank``, which lets it be empty) at most ``max_len``
+    characters, the first and the last neither white space nor in ``controls``,
+    and none of ``controls`` between them. One anchored pattern: JSON Schema
+    takes one ``pattern`` per schema, so not blank, no control character and the
+    length (of the trimmed value: white space around it does not count, which
+    ``maxLength`` cannot say) are one regex."""
+    edge = f"[^{SPACE}{controls}]"
+    core = edge
+    if max_len > 1:
+        core = f"{edge}(?:[^{controls}]{{0,{max_len - 2}}}{edge})?"
+    return f"^{WS}*(?:{core}){'?' if blank else ''}{WS}*$"
+
+
+def text(
+    max_len: int = 200, *, blank: bool = False, multiline: bool = False, **extra: Any
+) -> Doc:
+    """A string field as the API reads it (``Body.string``): trimmed, at most
+    ``max_len`` characters, (unless ``blank``) not empty once trimmed, and free
+    of control characters: one line, or with ``multiline`` free text that may
+    hold tabs and line breaks."""
+    controls = TEXT_CONTROL if multiline else LINE_CONTROL
+    rule = f"At most {max_len} characters once trimmed"
+    rule += ", may be blank" if blank else ", not blank"
+    rule += "; tabs and line breaks allowed" if multiline else "; one line"
+    rule += ", no other control character." if multiline else ", no control character."
+    given = extra.pop("description", "")
+    schema: Doc = {
+        "type": "string",
+        "pattern": trimmed(controls, max_len, blank=blank),
+        "description": f"{given} {rule}" if given else rule,
+    }
     if not blank:
-        schema.update(minLength=1, pattern=NOT_BLANK)
+        schema["minLength"] = 1
     return {**schema, **extra}
+
+
+def line(max_length: int = 200, **extra: Any) -> Doc:
+    """A one-line string (a name, hardware id, display name, title): not blank
+    once trimmed, no control characters, no line breaks."""
+    return text(max_length, **extra)
+
+
+def free_text(max_len: int, *, blank: bool = False, **extra: Any) -> Doc:
+    """Free text (a description, prompt, message, memory): tabs and line breaks
+    allowed, no other control character."""
+    return text(max_len, blank=blank, multiline=True, **extra)
+
+
+def with_props(schema: Doc, **props: Doc) -> Doc:
+    """``schema`` with some properties described more closely (:func:`obj` takes
+    schemas too, which the path modules here use instead)."""
+    return {**schema, "properties": {**schema["properties"], **props}}
 
 
 def nullable(schema: Doc) -> Doc:
@@ -90,8 +144,10 @@ def number(minimum: float, maximum: float | None = None, **extra: Any) -> Doc:
 
 
 def strings(item: Doc | None = None, **extra: Any) -> Doc:
-    """A list of strings (each as ``item`` describes it)."""
-    return {"type": "array", "items": item or {"type": "string"}, **extra}
+    """A list of strings (each as ``item`` describes it; by default, as
+    ``Body.strings`` reads them, untrimmed one-line text)."""
+    default: Doc = {"type": "string", "pattern": NO_CONTROLS}
+    return {"type": "array", "items": item or default, **extra}
 
 
 def obj(required: list[str], **props: str | Doc) -> Doc:
@@ -214,6 +270,41 @@ PAGED = (
     'Lists are `{"count", "results"}`; `count` is the total before paging. '
     "Pagination is limit/offset (`limit` 1-1000, default 100), oldest first."
 )
+PAGED_IN_ENVELOPE = (
+    "Paged by limit/offset (`limit` 1-1000, default 100; another value is a 400 "
+    "naming it) inside the reference's envelope, which has no count: oldest first; "
+    "a page shorter than `limit` is the last."
+)
+USER_ONLY_NOTE = (
+    "Needs a signed-in user (an access token or the session cookie): an API key, "
+    "even with `write`, gets 403, so a leaked key cannot mint or revoke keys."
+)
+# api.validation.EMAIL: a dot-atom local part of at most 64 characters, a domain
+# of at least two dot-separated DNS labels.
+_STRICT = EMAIL_PATTERN.removeprefix("^").removesuffix("$")
+# api.validation.LOOSE_EMAIL, what signing in takes (accounts registered before
+# the rule above still sign in): any `x@y.z` without white space or control
+# characters.
+_PART = f"[^@{SPACE}{LINE_CONTROL}]+"
+_LOOSE = f"{_PART}@{_PART}\\.{_PART}"
+
+
+def email(max_len: int = 254, *, loose: bool = False, **extra: Any) -> Doc:
+    """An email address as the API reads it: trimmed, then matched whole and at
+    most ``max_len`` characters (the address holds no white space, so a
+    lookahead bounds it; ``maxLength`` would count the white space around)."""
+    bounded = f"(?=[^{SPACE}]{{1,{max_len}}}{WS}*$)"
+    pattern = f"^{WS}*{bounded}{_LOOSE if loose else _STRICT}{WS}*$"
+    return {"type": "string", "pattern": pattern, **extra}
+
+
+# An address to register with.
+EMAIL: Doc = email(
+    description="Letters, digits and .!#$%&'*+/=?^_`{|}~- before the @ (at most "
+    "64), a domain of dot-separated labels after it, at most 254 characters."
+)
+# An address to sign in with.
+LOGIN_EMAIL: Doc = email(loose=True, description="Any `x@y.z`, at most 254.")
 # A time as the explorer reads it: ISO-8601 (a date, or a date and time with or
 # without zone), `now`, or relative to now (`-30s`, `-15m`, `-1h`, `-7d`, `-2w`).
 _TIMES: list[Doc] = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.openapi.parts import (
     PAGE,
+    PAGED_IN_ENVELOPE,
     QUANTITY_SLUG,
     TIME,
     TIME_PARAM,
@@ -13,7 +14,9 @@ from api.openapi.parts import (
     Doc,
     choice,
     edits,
+    free_text,
     integer,
+    line,
     nullable,
     number,
     obj,
@@ -48,7 +51,7 @@ EVENT_ID: Doc = {
 }
 RULE_PROPERTIES: Doc = obj(
     [],
-    name=text(),
+    name=line(),
     target_type=nullable(choice(*TARGETS)),
     binding_id=UUID_TEXT,
     device_id=UUID_TEXT,
@@ -133,7 +136,12 @@ def crud(
     one = [path(item)]
     return {
         collection: {
-            "get": op(f'List {noun}s: `{{"{plural}": [...]}}`.', tag),
+            "get": op(
+                f'List {noun}s: `{{"{plural}": [...]}}`.',
+                tag,
+                params=PAGE,
+                description=PAGED_IN_ENVELOPE,
+            ),
             "post": op(
                 f"Create a {noun}.", tag, "201", f"The {noun}", body, description=note
             ),
@@ -287,9 +295,9 @@ STREAM_PATHS: Doc = {**ALERT_PATHS}
 
 FIELD_PROPERTIES: Doc = obj(
     [],
-    name=text(),
-    description=nullable({"type": "string", "maxLength": 2000}),
-    expression=text(1000),
+    name=line(),
+    description=nullable(free_text(2000, blank=True)),
+    expression=free_text(1000),
     inputs={
         "type": "object",
         "minProperties": 1,
@@ -308,12 +316,8 @@ FIELD: Doc = {
 }
 # An edit is merged into the stored field and checked whole again.
 FIELD_EDIT: Doc = {"type": "object", "properties": FIELD_PROPERTIES}
-BACKFILL: Doc = {
-    "anyOf": [
-        obj([], start=nullable(TIME), end=nullable(TIME)),
-        {"enum": [None, False, 0, "", []], "description": "Read as no body."},
-    ]
-}
+# No body at all reads as `{}`; a body given must be an object (`null` too is a 400).
+BACKFILL: Doc = obj([], start=nullable(TIME), end=nullable(TIME))
 FIELD_NOTE = (
     "A field is an expression over named inputs, each a binding of the caller's org "
     '(possibly on different devices): `{"name": "Pump power", "expression": '
@@ -342,6 +346,7 @@ FIELD_NOTE = (
 BACKFILL_NOTE = (
     'Recompute the field over stored raw input history, `{"start", "end"}` '
     "(ISO-8601 or relative like `-7d`; default the last 24 h, at most 366 days). "
+    "The body may be left out; when given it must be a JSON object (`null`: 400). "
     "Runs in the background: 202 with the job; GET shows `status` (running, done, "
     "failed), `progress` (0-1), `points_read`, `points_written`, `error`, "
     "`started_at`, `finished_at`. Windows start empty at `start`. 409 while one "

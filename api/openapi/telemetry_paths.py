@@ -11,12 +11,13 @@ from api.openapi.parts import (
     Doc,
     filter_choice,
     integer,
+    line,
     obj,
     op,
     path,
     q,
-    text,
 )
+from api.validation import MAX_DEPTH
 
 MEASUREMENT = {
     "type": "object",
@@ -41,7 +42,8 @@ INGEST_NOTE = (
     "403. A token scoped to a hardware_id may ingest only for that device (403). The "
     "device is looked up by hardware_id in the token's org (404 if unknown). Each "
     "binding_id must be an active binding of that device. `value`: number (stored as "
-    "Float64), string (max 4096 chars) or object (JSON, max 16 KiB), kept losslessly. "
+    "Float64), string (max 4096 chars) or object (JSON, max 16 KiB, the body nested "
+    f"at most {MAX_DEPTH} levels deep in all), kept losslessly. "
     "`timestamp`: ISO-8601; a time without zone is taken as UTC; default the server's "
     "receive time; more than 10 minutes ahead or before 2000 is refused. `quality` "
     "0-255, default 0.\n\n"
@@ -62,14 +64,18 @@ INGEST_NOTE = (
 EXPLORER_NOTE = (
     "Columnar time-bucket averages of numeric values. `start`/`end`: ISO-8601 (no zone: "
     "UTC), `now`, or relative to now: `-30s`, `-15m`, `-1h`, `-7d`, `-2w`; `start` "
-    "defaults to `-1h`, `end` to now. `max_points` 1-10000 (default 500) bounds the "
+    "defaults to `-1h`, `end` to now; both must fall between 1900-01-01 and 2299-12-31 "
+    "UTC (what storage holds; else 400). `max_points` 1-10000 (default 500) bounds the "
     "number of buckets: bucket width = ceil(range / max_points). `timestamps` is one "
     "shared axis of bucket start times, holding the buckets where at least one series "
     "has data; each series has `null` where it has no point in a bucket. Ranges up to "
     "6 h read raw rows (bucket origin = start; the last write per binding and timestamp "
     "wins); longer ranges read the 1-minute or 1-hour rollup (the coarsest no wider "
     "than a bucket), with buckets aligned to that granularity. Strings and objects are "
-    "not averaged. Up to VIGIL_EXPLORER_MAX_SERIES ids. Unknown or other orgs' ids: "
+    "not averaged. Averages cannot overflow: values near the Float64 limit are "
+    "averaged scaled down; a rollup bucket whose stored sum overflowed shows its max "
+    "(or min, or their midpoint), and a bucket still not finite shows `null` (JSON has "
+    "no Infinity). Up to VIGIL_EXPLORER_MAX_SERIES ids. Unknown or other orgs' ids: "
     "404 naming them. `meta` tells the actual start, end, bucket width and source."
 )
 
@@ -98,7 +104,7 @@ TELEMETRY_PATHS: Doc = {
             "`{batch_id, device_id, accepted, rejected, errors: [{index, field, error}]}`",
             obj(
                 ["hardware_id", "measurements"],
-                hardware_id=text(128),
+                hardware_id=line(128),
                 measurements={"type": "array", "minItems": 1, "items": MEASUREMENT},
             ),
             params=[

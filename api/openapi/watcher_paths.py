@@ -8,7 +8,10 @@ from api.openapi.parts import (
     Doc,
     choice,
     edits,
+    email,
+    free_text,
     integer,
+    line,
     nullable,
     number,
     obj,
@@ -18,7 +21,7 @@ from api.openapi.parts import (
     strings,
     text,
 )
-from api.resources.watcher_tools import MAILBOX as CHANNEL_ADDRESS
+from api.validation import NO_CONTROLS
 from domain.watcher_tools import TOOL_NAME
 from domain.watchers import (
     BUILTIN_TOOLS,
@@ -49,9 +52,13 @@ SUBSCRIPTIONS: Doc = {
     },
 }
 WATCHER_PROPERTIES: Doc = {
-    "name": nullable(text()),
-    "system_prompt": nullable(text(20_000)),
-    "tools": nullable(strings({"type": "string", "minLength": 1, "maxLength": 64})),
+    "name": nullable(line()),
+    "system_prompt": nullable(free_text(20_000)),
+    "tools": nullable(
+        strings(
+            {"type": "string", "minLength": 1, "maxLength": 64, "pattern": NO_CONTROLS}
+        )
+    ),
     "silence_hours": nullable(number(0.0001, 8760)),
     "tick_interval": nullable(number(0.01, 525_600)),
     "model": nullable(text(200)),
@@ -125,19 +132,20 @@ URL: Doc = {
     "pattern": f"^{WS}*[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(:[1-9][0-9]{{0,3}})?(/[!-~]*)?"
     f"{WS}*$",
 }
-ONE_LINE = r"^[^\r\n]*$"
 TOOL_PROPERTIES: Doc = {
     "name": {
         "type": "string",
         "pattern": f"^{WS}*" + TOOL_NAME.pattern[1:-1] + f"{WS}*$",
         "not": {"enum": sorted(BUILTIN_TOOLS)},
     },
-    "description": text(2000),
+    "description": free_text(2000),
     "webhook_url": URL,
     "headers": {
         "type": ["object", "null"],
-        "propertyNames": {"pattern": ONE_LINE},
-        "additionalProperties": {"type": "string", "pattern": ONE_LINE},
+        "description": "Sent with each call; names and values without control "
+        "characters.",
+        "propertyNames": {"pattern": NO_CONTROLS},
+        "additionalProperties": {"type": "string", "pattern": NO_CONTROLS},
     },
     "parameter_schema": {
         "type": ["object", "null"],
@@ -172,11 +180,12 @@ TOOL_NOTE = (
     "sha256=HMAC(signing_secret, timestamp + '.' + body)`. Tool names are unique "
     "per watcher (409)."
 )
-MAILBOX: Doc = {
-    "type": "string",
-    "maxLength": 2048,
-    "pattern": f"^{WS}*{CHANNEL_ADDRESS.pattern[1:-1]}{WS}*$",
-}
+# An email channel's address: one the mailer sends to (api.validation.EMAIL).
+MAILBOX: Doc = email(
+    2048,
+    description="An email address: a dot-atom local part of at most 64 "
+    "characters, a domain of dot-separated DNS labels.",
+)
 CHANNEL: Doc = {
     **obj(["type", "destination"], type=choice("email", "webhook")),
     "oneOf": [
@@ -227,16 +236,20 @@ INVOKE_NOTE = (
 
 
 INVOKE: Doc = {
-    "type": ["object", "null"],
-    "description": "Optional; null or none reads as {}.",
-    "properties": {"message": nullable(text(20_000)), "query": nullable(text(20_000))},
+    "type": "object",
+    "description": "Optional: no body reads as {}; a body given must be an object "
+    "(`null` too is a 400).",
+    "properties": {
+        "message": nullable(free_text(20_000)),
+        "query": nullable(free_text(20_000)),
+    },
     "not": {"type": "object", "allOf": some_given("message", "query")},
 }
 THREAD_EDIT: Doc = {
     "type": "object",
     "properties": {
         "status": nullable(choice(*THREAD_STATUSES)),
-        "summary": {"type": ["string", "null"], "maxLength": 10_000},
+        "summary": nullable(free_text(10_000, blank=True)),
         "flags": {"type": ["object", "null"]},
     },
     "anyOf": some_given("status", "summary", "flags"),
@@ -245,7 +258,7 @@ IMPORTANCE = nullable(integer(1, 5))
 MEMORY_EDIT: Doc = {
     "type": "object",
     "properties": {
-        "content": nullable(text(10_000)),
+        "content": nullable(free_text(10_000)),
         "importance": IMPORTANCE,
         "obsolete": {"type": ["boolean", "null"]},
     },
@@ -381,7 +394,7 @@ MEMORY_PATHS: Doc = {
             "memory",
             "201",
             '`{"memory": {...}}`',
-            obj(["content"], content=text(10_000), importance=IMPORTANCE),
+            obj(["content"], content=free_text(10_000), importance=IMPORTANCE),
             params=[WID],
             description=MEMORY_NOTE,
         ),

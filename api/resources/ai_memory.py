@@ -48,7 +48,10 @@ class ArgusMemory:
             self.facts,
             self.e.state,
             who.org_id,
-            body.string("content", required=True, max_len=rules.MAX_CONTENT) or "",
+            body.string(
+                "content", required=True, max_len=rules.MAX_CONTENT, multiline=True
+            )
+            or "",
             memory_id=self.e.new_id(),
             at=self.e.now(),
             memory_type=body.string("memory_type"),

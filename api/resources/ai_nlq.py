@@ -26,7 +26,9 @@ class Nlq:
     ) -> None:
         who = principal_of(req)
         body = await body_of(req)
-        question = body.string("question", required=True, max_len=MAX_QUESTION)
+        question = body.string(
+            "question", required=True, max_len=MAX_QUESTION, multiline=True
+        )
         assert question is not None  # noqa: S101 - required
         answer = await self.service.ask(who.org_id, question)
         resp.media = answer.as_json()

@@ -8,6 +8,7 @@ import falcon.asgi
 
 from api.auth import principal_of
 from api.entities import EntityAccess
+from api.paging import window
 from api.request import body_of
 from api.validation import Body, ValidationError
 from domain import alert_rules, states
@@ -59,7 +60,8 @@ def _definition(body: Body) -> RuleDefinition:
 
 
 class AlertRules:
-    """``GET/POST /api/v1/alerts/rules/`` (GET: ``{"rules": [...]}``)."""
+    """``GET/POST /api/v1/alerts/rules/`` (GET: ``{"rules": [...]}``, paged by
+    limit/offset)."""
 
     def __init__(self, entities: EntityAccess) -> None:
         self.entities = entities
@@ -68,7 +70,7 @@ class AlertRules:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         rules = self.entities.state.in_org(states.AlertRule, principal_of(req).org_id)
-        resp.media = {"rules": [rule_view(r) for r in rules.values()]}
+        resp.media = {"rules": [rule_view(r) for r in window(req, rules.values())]}
 
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response

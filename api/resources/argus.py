@@ -58,7 +58,9 @@ class ArgusMessage:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         who, body = principal_of(req), await body_of(req)
-        message = body.string("message", required=True, max_len=10_000) or ""
+        message = (
+            body.string("message", required=True, max_len=10_000, multiline=True) or ""
+        )
         given = body.string("conversation_id", max_len=64)
         conversation = None if given is None else parse_uuid("conversation_id", given)
         user = who.user_id or who.credential_id

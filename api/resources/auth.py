@@ -178,7 +178,7 @@ async def password_login(
 ) -> tuple[Entity[User], TokenPair]:
     """Check email and password, open a session and set its cookie."""
     body = await body_of(req)
-    user = await sessions.authenticate(body.email(), _password(body))
+    user = await sessions.authenticate(body.email(loose=True), _password(body))
     pair = await sessions.open(user)
     set_session_cookie(req, resp, pair)
     return user, pair
@@ -206,7 +206,9 @@ def _refresh_field(body: Body, *names: str) -> str:
 
 
 def _password(body: Body) -> str:
-    value = body.string("password", required=True, max_len=1024, blank=True)
+    value = body.string(
+        "password", required=True, max_len=1024, blank=True, multiline=True
+    )
     assert value is not None  # noqa: S101 - required
     return value
 

@@ -36,7 +36,8 @@ def definition_of(body: Body, new_id: IdGenerator) -> DashboardDefinition:
     """A dashboard definition from ``{"name", "description"?, "panels"?}``."""
     return DashboardDefinition(
         name=body.string("name", required=True) or "",
-        description=body.string("description", max_len=2000, blank=True) or "",
+        description=body.string("description", max_len=2000, blank=True, multiline=True)
+        or "",
         panels=panels_of(body.data.get("panels"), new_id),
     )
 

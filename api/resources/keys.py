@@ -10,7 +10,7 @@ import falcon.asgi
 from api.auth import principal_of
 from api.credentials import new_api_key, new_gateway_token, sha256
 from api.entities import EntityAccess
-from api.paging import page
+from api.paging import page, window
 from api.request import body_of
 from api.usage import KeyUsage
 from api.validation import Body
@@ -47,7 +47,10 @@ def _name(body: Body) -> str:
 
 
 class Keys:
-    """``GET/POST /api/keys``."""
+    """``GET/POST /api/keys`` (GET: ``{"keys": [...]}``, paged by limit/offset).
+    Listing shows no secret, so API keys may; creating needs a signed-in user."""
+
+    user_only = frozenset({"POST"})
 
     def __init__(self, entities: EntityAccess, usage: KeyUsage) -> None:
         self.entities = entities
@@ -60,7 +63,7 @@ class Keys:
         resp.media = {
             "keys": [
                 key_view(k, self.usage.total(k.entity_id, k.state.usage_count))
-                for k in keys.values()
+                for k in window(req, keys.values())
             ]
         }
 
@@ -87,7 +90,9 @@ class Keys:
 
 
 class Key:
-    """``DELETE /api/keys/{key_id}``."""
+    """``DELETE /api/keys/{key_id}`` (a signed-in user only)."""
+
+    user_only = frozenset({"DELETE"})
 
     def __init__(self, entities: EntityAccess) -> None:
         self.entities = entities

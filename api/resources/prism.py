@@ -10,7 +10,8 @@ import falcon.asgi
 
 from api.auth import principal_of
 from api.entities import EntityAccess
-from api.request import body_of
+from api.paging import window
+from api.request import body_of, optional_body_of
 from api.resources.explorer import query_series
 from api.validation import Body, ValidationError
 from domain import prism_fields
@@ -65,7 +66,9 @@ def _definition(body: Body, state: EntityState, org_id: str) -> FieldDefinition:
     """The definition, checked in the order the API always has: inputs, the
     expression, then what names and describes the field."""
     inputs, slugs = _inputs(body, state, org_id)
-    expression = body.string("expression", required=True, max_len=1000) or ""
+    expression = (
+        body.string("expression", required=True, max_len=1000, multiline=True) or ""
+    )
     declared = body.string("unit", max_len=100)
     align = body.number("align_s", minimum=0.001, maximum=86_400)
     program = _compile(expression, slugs, declared)
@@ -75,7 +78,8 @@ def _definition(body: Body, state: EntityState, org_id: str) -> FieldDefinition:
         expression=expression,
         inputs=inputs,
         unit=program.unit,
-        description=body.string("description", max_len=2000, blank=True) or "",
+        description=body.string("description", max_len=2000, blank=True, multiline=True)
+        or "",
         declared_unit=declared,
         align_s=align,
     )
@@ -100,7 +104,7 @@ class Fields:
         resp.media = {
             "fields": [
                 field_view(f, _backfill_view(self.jobs, f.entity_id))
-                for f in fields.values()
+                for f in window(req, fields.values())
             ]
         }
 
@@ -223,9 +227,9 @@ class FieldBackfill:
         field = self.entities.own(PrismField, field_id, principal_of(req))
         if self.jobs.running(field.entity_id):
             raise Conflict("a backfill is already running")
-        media = await req.get_media(default_when_empty=None)
+        body = await optional_body_of(req)
         now_us = to_micros(self.entities.now())
-        job = _plan(field.entity_id, Body(media or {}), now_us)
+        job = _plan(field.entity_id, body, now_us)
         self.jobs.start(job)
         resp.status = falcon.HTTP_202
         resp.media = job.view()

@@ -42,7 +42,7 @@ def _fields(body: Body, partial: bool) -> dict[str, Any]:
         fields["name"] = body.string("name", required=True)
     if body.has("description"):
         fields["description"] = (
-            body.string("description", max_len=2000, blank=True) or ""
+            body.string("description", max_len=2000, blank=True, multiline=True) or ""
         )
     if body.has("timezone"):
         fields["timezone"] = _timezone(body.string("timezone", required=True) or "UTC")

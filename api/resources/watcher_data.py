@@ -151,7 +151,7 @@ class Thread:
 def _thread_changes(body: Body) -> dict[str, Any]:
     changes: dict[str, Any] = {
         "status": body.choice("status", THREAD_STATUSES),
-        "summary": body.string("summary", max_len=10_000, blank=True),
+        "summary": body.string("summary", max_len=10_000, blank=True, multiline=True),
     }
     flags = body.data.get("flags")
     if flags is not None:

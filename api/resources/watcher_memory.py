@@ -21,7 +21,7 @@ from schemas.watcher_facts import MemoryChanged
 
 def memory_fields(body: Body, create: bool) -> dict[str, Any]:
     """Content, importance (1-5) and obsolete of a memory body."""
-    content = body.string("content", required=create, max_len=10_000)
+    content = body.string("content", required=create, max_len=10_000, multiline=True)
     importance = body.integer("importance", minimum=1, maximum=5)
     given: dict[str, Any] = {"content": content, "importance": importance}
     if not create:

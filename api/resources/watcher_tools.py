@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import falcon
@@ -18,7 +17,7 @@ from agents.outbound import DeliveryFailed, OutboundPolicy, Refused, check_url_s
 from api.auth import principal_of
 from api.entities import EntityAccess
 from api.request import body_of
-from api.validation import Body, ValidationError
+from api.validation import LINE_CONTROLS, Body, ValidationError, check_email
 from domain import states
 from domain.clock import prefixed_id
 from domain.watcher_tools import (
@@ -33,14 +32,6 @@ from domain.watcher_tools import (
     decide_delete_child,
     decide_tool,
     tool_view,
-)
-
-# An email channel's address: a plain dot-atom at a host name. Anything looser
-# (control characters, brackets, quotes) passed here once and then broke every
-# mail sent to it, the digest with a 500.
-MAILBOX = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"  # the local part
-    r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"  # the host
 )
 
 
@@ -68,8 +59,10 @@ def _headers(body: Body) -> dict[str, str] | None:
     if headers is None:
         return None
     for key, value in headers.items():
-        if not isinstance(value, str) or "\n" in key + value or "\r" in key + value:
-            raise ValidationError("headers", f"{key}: values must be one-line strings")
+        if not isinstance(value, str) or LINE_CONTROLS.search(key + value):
+            raise ValidationError(
+                "headers", f"{key!r}: values must be strings without control characters"
+            )
     return headers
 
 
@@ -84,7 +77,9 @@ def tool_settings(body: Body, create: bool) -> ToolSettings:
             raise ValidationError("parameter_schema", str(ex)) from ex
     settings = ToolSettings(
         name=None if name is None else check_tool_name(name),
-        description=body.string("description", required=create, max_len=2000),
+        description=body.string(
+            "description", required=create, max_len=2000, multiline=True
+        ),
         webhook_url=_url(body, "webhook_url", create),
         headers=_headers(body),
         parameter_schema=schema,
@@ -228,9 +223,7 @@ def _destination(body: Body, kind: str | None, required: bool) -> str | None:
     if value is None or kind is None:
         return value
     if kind == "email":
-        if not MAILBOX.match(value):
-            raise ValidationError("destination", "must be an email address")
-        return value
+        return check_email("destination", value)
     return _url(Body({"destination": value}), "destination", True)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import falcon
 import falcon.asgi
@@ -11,7 +10,7 @@ import falcon.asgi
 from agents.watcher_runtime import WatcherRuntime
 from api.auth import principal_of
 from api.entities import EntityAccess
-from api.request import body_of
+from api.request import body_of, optional_body_of
 from api.validation import Body, ValidationError
 from domain import states
 from domain.clock import prefixed_id
@@ -43,7 +42,7 @@ def watcher_settings(body: Body) -> WatcherSettings:
         raise ValidationError("tools", "names must be 1 to 64 characters")
     return WatcherSettings(
         name=body.string("name"),
-        system_prompt=body.string("system_prompt", max_len=MAX_PROMPT),
+        system_prompt=body.string("system_prompt", max_len=MAX_PROMPT, multiline=True),
         tools=None if tools is None else tuple(tools),
         silence_hours=body.number("silence_hours", minimum=0.0001, maximum=8760),
         tick_interval=body.number("tick_interval", minimum=0.01, maximum=525_600),
@@ -151,9 +150,9 @@ class Invoke:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, watcher_id: str
     ) -> None:
         watcher = self.entities.own(states.Watcher, watcher_id, principal_of(req))
-        body = await _optional_body(req)
-        message = body.string("message", max_len=MAX_PROMPT)
-        query = body.string("query", max_len=MAX_PROMPT)
+        body = await optional_body_of(req)
+        message = body.string("message", max_len=MAX_PROMPT, multiline=True)
+        query = body.string("query", max_len=MAX_PROMPT, multiline=True)
         if message is not None and query is not None:
             raise ValidationError("message", "give message or query, not both")
         if message is not None:
@@ -175,9 +174,3 @@ class Digest:
     ) -> None:
         watcher = self.entities.own(states.Watcher, watcher_id, principal_of(req))
         resp.media = {"digest": await self.runtime.digest(watcher)}
-
-
-async def _optional_body(req: falcon.asgi.Request) -> Body:
-    """The JSON body, or an empty one when the request has none."""
-    media: Any = await req.get_media(default_when_empty=None)
-    return Body({} if media is None else media)

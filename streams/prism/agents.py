@@ -36,6 +36,7 @@ from schemas.events import (
     encode_derived,
 )
 from schemas.topics import DERIVED_TOPIC, MEASUREMENTS_TOPIC, PRISM_INPUTS_TOPIC
+from streams.freshness import Freshness, wait_fresh
 from streams.prism.alignment import FieldIndex, FieldState, current_fields, evaluate
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,10 @@ class PrismAgents:
         producer: AsyncProducer,
         clock: Clock,
         new_id: IdGenerator,
+        fresh: Freshness | None = None,
     ) -> None:
         self.state = state
+        self.fresh = fresh
         self.producer = producer
         self.clock = clock
         self.new_id = new_id
@@ -113,6 +116,7 @@ class PrismAgents:
     async def route(self, stream: faust.StreamT[bytes]) -> None:
         """Send each field the input points of each batch (one record per field)."""
         async for event in stream.events():
+            await wait_fresh(self.fresh, event.message)
             fields = self._fields()
             if not fields.by_input:
                 continue

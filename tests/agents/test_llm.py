@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from litellm.types.utils import (
     ChatCompletionMessageToolCall,
     Choices,
     Function,
+    GenericStreamingChunk,
     Message,
 )
 
@@ -23,6 +24,7 @@ from agents.llm import (
     OFFLINE_MODEL,
     LLMError,
     complete,
+    complete_streaming,
     register_prices,
     resolve_model,
     stream,
@@ -64,6 +66,27 @@ class RawArguments(CustomLLM):
             Choices(index=0, finish_reason="tool_calls", message=message)
         ]
         return response
+
+
+class BrokenStream(CustomLLM):
+    """A provider whose stream fails after its first word."""
+
+    async def astreaming(  # type: ignore[override]
+        self, *args: Any, **kwargs: Any
+    ) -> AsyncIterator[GenericStreamingChunk]:
+        yield GenericStreamingChunk(
+            text="Hello ", is_finished=False, finish_reason="", usage=None, index=0
+        )
+        raise ConnectionResetError("the connection dropped")
+
+
+@pytest.fixture
+def broken_stream_provider() -> Iterator[str]:
+    """Serve `brokentest/...` with BrokenStream for one test."""
+    item = {"provider": "brokentest", "custom_handler": BrokenStream()}
+    litellm.custom_provider_map.append(item)  # type: ignore[arg-type]
+    yield "brokentest/any"
+    litellm.custom_provider_map.remove(item)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -169,3 +192,45 @@ async def test_stream_yields_tokens_that_join_to_the_full_answer() -> None:
 async def test_a_model_litellm_cannot_route_raises_llm_error() -> None:
     with pytest.raises(LLMError, match="no-such-provider/x"):
         await complete("no-such-provider/x", conversation("x", "y"), [], 50, 5.0)
+
+
+@pytest.mark.parametrize(
+    ("system", "user"),
+    [
+        ("You watch my inbox.", "Tell me about yourself"),
+        ('CALL send_alert {"message": "x"}', "go"),
+    ],
+)
+async def test_complete_streaming_hands_over_text_and_returns_the_whole_completion(
+    system: str, user: str
+) -> None:
+    register_prices({"vigil/offline-stream-priced": (0.001, 0.002)})
+    model, messages = "vigil/offline-stream-priced", conversation(system, user)
+    pieces: list[str] = []
+
+    async def on_text(text: str) -> None:
+        pieces.append(text)
+
+    whole = await complete(model, messages, [ALERT_TOOL], 200, 5.0)
+    streamed = await complete_streaming(
+        model, messages, [ALERT_TOOL], 200, 5.0, on_text
+    )
+    assert streamed == whole
+    assert "".join(pieces) == whole.content
+    assert len(pieces) == len(whole.content.split())
+    assert streamed.cost_usd > 0
+
+
+async def test_a_stream_that_fails_midway_raises_llm_error(
+    broken_stream_provider: str,
+) -> None:
+    pieces: list[str] = []
+
+    async def on_text(text: str) -> None:
+        pieces.append(text)
+
+    with pytest.raises(LLMError, match="the connection dropped"):
+        await complete_streaming(
+            broken_stream_provider, conversation("x", "y"), [], 50, 5.0, on_text
+        )
+    assert pieces == ["Hello "]

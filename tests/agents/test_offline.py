@@ -235,3 +235,46 @@ async def test_litellm_streaming_yields_word_by_word() -> None:
     texts = [c.choices[0].delta.content async for c in chunks]
     words = [t for t in texts if t]
     assert words == ["You ", "have ", "no ", "active ", "threads."]
+
+
+async def test_litellm_streaming_carries_tool_calls_in_pieces_and_usage_last() -> None:
+    messages = [
+        {"role": "system", "content": 'CALL send_alert {"message": "x"}'},
+        {"role": "user", "content": "go"},
+    ]
+    tools = [tool("send_alert", message="string")]
+    whole = await litellm.acompletion(
+        model=OFFLINE_MODEL, messages=messages, tools=tools
+    )
+    stream = await litellm.acompletion(
+        model=OFFLINE_MODEL, messages=messages, tools=tools, stream=True
+    )
+    chunks = [chunk async for chunk in stream]
+    pieces = [
+        call
+        for c in chunks
+        if c.choices
+        for call in c.choices[0].delta.tool_calls or []
+    ]
+    assert [(p.id, p.function.name) for p in pieces] == [
+        ("call_0_0", "send_alert"),
+        (None, None),
+    ]
+    assert "".join(p.function.arguments for p in pieces) == '{"message": "x"}'
+    rebuilt: Any = litellm.stream_chunk_builder(chunks, messages=messages)
+    assert calls(rebuilt) == calls(whole) == [("send_alert", {"message": "x"})]
+    assert rebuilt.choices[0].finish_reason == "tool_calls"
+    assert rebuilt.usage.prompt_tokens == whole.usage.prompt_tokens == 5
+    assert rebuilt.usage.completion_tokens == whole.usage.completion_tokens
+
+
+async def test_streamed_text_keeps_its_spacing() -> None:
+    question = chat_message("Any threads?", {"active_threads": [{"subject": "A  b"}]})
+    messages = [{"role": "user", "content": question}]
+    whole = await litellm.acompletion(model=OFFLINE_MODEL, messages=messages)
+    stream = await litellm.acompletion(
+        model=OFFLINE_MODEL, messages=messages, stream=True
+    )
+    texts = [c.choices[0].delta.content async for c in stream if c.choices]
+    assert "".join(t for t in texts if t) == whole.choices[0].message.content
+    assert "A  b" in whole.choices[0].message.content

@@ -1,11 +1,12 @@
-"""Argus over the real app: the reference's event sequence, a dashboard built and
-navigated to, an alert rule configured, conversations continued and listed."""
+"""Argus over the real app: the reference's event sequence, tokens sent while the
+model streams, a dashboard built and navigated to, an alert rule configured,
+conversations continued and listed."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,13 @@ import falcon.testing
 import httpx
 import pytest
 
+import agents.offline
 from api.app import create_app
 from infra.broker import TansuBroker
 from tests.api.conftest import Account, api_settings, register
 
 Api = falcon.testing.ASGIConductor
+Asgi = Callable[[Any, Any, Any], Awaitable[None]]
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +55,14 @@ async def device(api: Api, who: Account, name: str) -> tuple[str, str]:
     return d.json["id"], b.json["id"]
 
 
-async def ask(api: Api, who: Account, **body: Any) -> list[dict[str, Any]]:
+async def ask(
+    api: Api, who: Account, via: Asgi | None = None, **body: Any
+) -> list[dict[str, Any]]:
     """One turn over HTTP (httpx, which reads the stream to its end; the Falcon
-    test client disconnects after the first chunk of a stream)."""
-    transport = httpx.ASGITransport(app=api.app)
+    test client disconnects after the first chunk of a stream), through `via` if
+    given, else straight to the app."""
+    app: Any = via or api.app
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
         r = await http.post("/api/v1/ai/argus/message/", json=body, headers=who.auth)
     assert r.status_code == 200, r.text
@@ -198,3 +205,43 @@ async def test_argus_remembers_and_the_memory_is_found_by_search(api: Api) -> No
     (memory,) = found.json["memories"]
     assert memory["memory_type"] == "maintenance"
     assert memory["device_id"] == device_id
+
+
+def noting_tokens_sent(app: Asgi, log: list[str]) -> Asgi:
+    """The app, noting in `log` each SSE token event it sends."""
+
+    async def noting(scope: Any, receive: Any, send: Any) -> None:
+        async def sent(message: dict[str, Any]) -> None:
+            body = message.get("body", b"")
+            if message["type"] == "http.response.body" and b'"token"' in body:
+                log.append("sent: token")
+            await send(message)
+
+        await app(scope, receive, sent)
+
+    return noting
+
+
+async def test_tokens_are_sent_while_the_model_is_still_streaming(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log: list[str] = []
+    offline_chunks = agents.offline._chunks
+
+    def noted(*args: Any) -> Iterator[Any]:
+        yield from offline_chunks(*args)
+        log.append("model: end")
+
+    monkeypatch.setattr(agents.offline, "_chunks", noted)
+    who = await register(api)
+    await device(api, who, "Pump 5")
+    question = "What is the current vibration level on Pump 5?"
+    via = noting_tokens_sent(api.app, log)
+    events = await ask(api, who, via=via, message=question)
+    tokens = [e["text"] for e in events if e["event"] == "token"]
+    assert "".join(tokens) == events[-1]["content"]
+    # The turn's last model call is still streaming when its first tokens are sent.
+    assert "model: end" in log, "the model was not streamed"
+    last_end = len(log) - 1 - log[::-1].index("model: end")
+    assert log[:last_end].count("sent: token") >= 2, log
+    assert log.count("sent: token") == len(tokens) > 3

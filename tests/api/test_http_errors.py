@@ -50,6 +50,7 @@ async def client(
         rebalance_timeout_s=1.0,
         max_body_bytes=1000,
         faust_enabled=True,
+        metrics_enabled=True,  # off by default (tests/api/test_http_hardening.py)
     )
     app = create_app(settings)
     app.falcon.add_route("/test/echo", Echo())

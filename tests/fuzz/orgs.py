@@ -22,6 +22,8 @@ from schemas.watcher_facts import ThreadChanged, encode_fact, key_of
 from tests.api.test_canvas_api import fired
 
 INGEST_PATH = "/api/v1/ingest/"
+# API keys are managed by a signed-in user only (an API key gets 403 there).
+KEYS_PATH = "/api/keys"
 # Tool webhooks go to a closed local port: the SSRF guard lets 127.0.0.1 through
 # (allow-listed by the fixture) and a test call fails at once instead of leaving
 # the machine.
@@ -53,11 +55,13 @@ def bearer(token: str) -> dict[str, str]:
 
 def credential(path: str, org: Org) -> dict[str, str]:
     """The org's credential for the surface ``path`` is on: its gateway token for
-    ingest, the user's JWT on the platform API (``/api/v1/``), a read-write API
-    key on the watchers API (``/api/``)."""
+    ingest, the user's JWT on the platform API (``/api/v1/``) and on API keys
+    (which an API key may not manage), a read-write API key on the rest of the
+    watchers API (``/api/``)."""
     if path == INGEST_PATH:
         return bearer(org.gateway)
-    return bearer(org.access if path.startswith("/api/v1/") else org.write_key)
+    user = path.startswith(("/api/v1/", KEYS_PATH))
+    return bearer(org.access if user else org.write_key)
 
 
 class Setup:

@@ -23,7 +23,6 @@ from tests.fuzz.orgs import HOOK, Org, bearer, credential
 PUBLIC = {
     "GET /healthz": "liveness probe",
     "GET /readyz": "readiness probe",
-    "GET /metrics": "Prometheus scrape",
     "GET /api/openapi.json": "this document",
     "POST /api/auth/register": "creates the credential",
     "POST /api/auth/login": "exchanges a password for tokens",
@@ -66,6 +65,11 @@ PUBLIC = {
             "docs",
         )
     },
+}
+# Operations behind a credential of their own, not the API's bearer one, each with
+# which: every operation whose `security` names another scheme must be here.
+OWN_CREDENTIAL = {
+    "GET /metrics": "VIGIL_METRICS_TOKEN (off by default: 404 to everyone)",
 }
 INGEST = "POST /api/v1/ingest/"
 # A read-only key may send this write: the question only reads (documented).
@@ -150,11 +154,21 @@ def document(world: World) -> dict[str, Any]:
     return dict(r.json())
 
 
-def operations(document: dict[str, Any], public: bool = False) -> Iterator[Operation]:
-    """The document's operations that take a credential (or, ``public``, not)."""
+BEARER = {"bearer": []}
+
+
+def operations(
+    document: dict[str, Any], public: bool = False, own: bool = False
+) -> Iterator[Operation]:
+    """The document's operations that take the API's bearer credential (or,
+    ``public``, none; or, ``own``, one of their own)."""
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            if (operation.get("security") == []) == public:
+            security = operation.get("security", document["security"])
+            kind = "public" if security == [] else "bearer"
+            if security and BEARER not in security:
+                kind = "own"
+            if kind == ("public" if public else "own" if own else "bearer"):
                 yield Operation(method.upper(), path)
 
 
@@ -183,6 +197,18 @@ def test_public_operations_are_exactly_the_listed_ones(
     document: dict[str, Any],
 ) -> None:
     assert {op.name for op in operations(document, public=True)} == set(PUBLIC)
+
+
+def test_operations_with_a_credential_of_their_own_are_the_listed_ones(
+    world: World, document: dict[str, Any]
+) -> None:
+    ops = list(operations(document, own=True))
+    assert {op.name for op in ops} == set(OWN_CREDENTIAL)
+    a = world.a
+    for token in (a.access, a.write_key, a.read_key, a.gateway):
+        for op in ops:
+            r = send(world, op, bearer(token), a.ids)
+            assert r.status_code in (401, 404), f"{op.name}: {r.status_code}"
 
 
 def test_every_body_of_a_write_is_known(document: dict[str, Any]) -> None:

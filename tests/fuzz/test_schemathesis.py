@@ -28,7 +28,7 @@ from tests.fuzz.orgs import Org, credential
 schemathesis.serializer.alias("message/rfc822", "text/plain")
 
 # VIGIL_FUZZ_DEEP=1 adds schemathesis's coverage phase (every boundary of every
-# schema) and 30 examples: ~11,000 requests, 5 minutes here; the suite runs the
+# schema) and 30 examples: ~11,000 requests, 7 minutes here; the suite runs the
 # fuzzing phase only.
 DEEP = os.environ.get("VIGIL_FUZZ_DEEP") == "1"
 # Examples per operation: enough to meet every refusal path, small enough for
@@ -65,12 +65,14 @@ REFERENCES = {
 STATEFUL_400 = {
     "POST /api/v1/ingest/": "each measurement is checked against the device's "
     "active bindings and the clock (2000-01-01 to now + 10 min); none valid: 400",
-    "GET /api/v1/explorer/query/": "start must be before end",
-    "GET /api/v1/prism/{field_id}/data/": "start must be before end",
-    "POST /api/v1/canvas/public/{token}/query/": "start before end, a range of at "
-    "most VIGIL_CANVAS_MAX_RANGE_DAYS",
-    "POST /api/v1/prism/fields/{field_id}/backfill/": "start before end, at most "
-    "366 days",
+    "GET /api/v1/explorer/query/": "start must be before end, both between 1900 "
+    "and 2299 UTC",
+    "GET /api/v1/prism/{field_id}/data/": "start must be before end, both between "
+    "1900 and 2299 UTC",
+    "POST /api/v1/canvas/public/{token}/query/": "start before end, both between "
+    "1900 and 2299 UTC, a range of at most VIGIL_CANVAS_MAX_RANGE_DAYS",
+    "POST /api/v1/prism/fields/{field_id}/backfill/": "start before end, both "
+    "between 1900 and 2299 UTC, at most 366 days",
     "POST /api/v1/prism/fields/": "the expression is parsed and unit-checked "
     "against its inputs' quantities",
     "PUT /api/v1/prism/fields/{field_id}/": "merged into the stored field, whose "

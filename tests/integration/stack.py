@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -216,11 +216,18 @@ class Org:
 class Listener:
     """An SSE client on a thread (the reference's ``sseclient`` + ``requests``)."""
 
-    def __init__(self, org: Org, last_id: str | None = None, **params: str) -> None:
+    def __init__(
+        self,
+        org: Org,
+        last_id: str | None = None,
+        on_alert: Callable[[dict[str, Any]], None] | None = None,
+        **params: str,
+    ) -> None:
         query = "&".join(f"{k}={v}" for k, v in params.items())
         self.url = f"{org.base}/api/v1/alerts/stream/" + (f"?{query}" if query else "")
         self.headers = dict(org.auth)
         self.last_id = last_id
+        self.on_alert = on_alert  # called on the stream's thread, on arrival
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.connected = threading.Event()
         self.stopped = False
@@ -241,7 +248,10 @@ class Listener:
             if self.stopped:
                 break
             if event.event == "alert":
-                self.events.append((event.id, json.loads(event.data)))
+                data = json.loads(event.data)
+                if self.on_alert is not None:
+                    self.on_alert(data)
+                self.events.append((event.id, data))
 
     def wait(
         self, count: int, timeout: float = 30.0, stack: Stack | None = None

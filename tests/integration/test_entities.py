@@ -179,3 +179,31 @@ async def test_restart_with_empty_broker_keeps_every_entity(
             assert again.entity_id not in {e.entity_id for e in made}
         finally:
             await second.stop()
+
+
+async def test_another_model_waits_until_it_knows_what_was_written_before(
+    platform: Platform,
+) -> None:
+    """A second process's model, fetching slowly, is behind a write the platform
+    acknowledged; ``wait_fresh`` with a time after that write holds until the
+    model has it (what a stream agent does before judging a measurement)."""
+    from infra import kafka
+    from projections.readmodel import EntityReadModel
+
+    settings = platform.settings
+    other = EntityReadModel(settings)
+    other._loop._make_consumer = lambda: kafka.consumer(  # a 1.5 s fetch wait
+        settings, fetch_max_wait_ms=1500
+    )
+    await other.start()
+    try:
+        await other.wait_caught_up(30)
+        entity = await create(platform, site("Written first"))
+        after_ms = int(datetime.now(UTC).timestamp() * 1000) + 1
+        behind = other.state.get(Site, entity.entity_id) is None
+        assert await other.wait_fresh(after_ms, 10)
+        seen = other.state.get(Site, entity.entity_id)
+        assert seen is not None and seen.state.name == "Written first"
+        assert behind, "the slow model already had it: the test proves nothing"
+    finally:
+        await other.stop()

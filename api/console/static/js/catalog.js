@@ -1,12 +1,12 @@
 // What can be charted or targeted: devices with their bindings, sites, Prism fields.
-import { all, api } from "./api.js";
+import { all, allOf, api } from "./api.js";
 
 // {devices, sites, fields, series: Map(id -> {id, label, unit, group, kind})}.
 export async function loadCatalog() {
-  const [devices, sites, fieldList] = await Promise.all([
+  const [devices, sites, fields] = await Promise.all([
     all("/api/v1/devices/"),
     all("/api/v1/sites/"),
-    api("/api/v1/prism/fields/"),
+    allOf("/api/v1/prism/fields/", "fields"),
   ]);
   const details = [];
   for (let i = 0; i < devices.length; i += 6) {
@@ -23,10 +23,10 @@ export async function loadCatalog() {
       });
     }
   }
-  for (const f of fieldList.fields) {
+  for (const f of fields) {
     series.set(f.id, { id: f.id, kind: "field", group: "Prism fields", label: f.name, name: f.name, unit: f.unit || "" });
   }
-  return { devices: details, sites, fields: fieldList.fields, series };
+  return { devices: details, sites, fields, series };
 }
 
 // <option>s of every series, grouped by device.

@@ -1,5 +1,5 @@
 // Developer: API keys and gateway tokens; a new secret is shown once.
-import { api } from "./api.js";
+import { allOf, api } from "./api.js";
 import { $, badge, confirmButton, copyButton, emptyState, failedState, h, initShell, onSubmit, timeCell, toast } from "./ui.js";
 
 function secret(box, label, value) {
@@ -46,7 +46,7 @@ function tokenRow(token) {
 
 async function loadKeys() {
   try {
-    const { keys } = await api("/api/keys");
+    const keys = await allOf("/api/keys", "keys");
     list("#keys-body", "#keys-empty", keys, keyRow, emptyState("key", "No API keys", "Create a key for a script or an integration below."));
   } catch (err) {
     list("#keys-body", "#keys-empty", [], keyRow, failedState(err, loadKeys));

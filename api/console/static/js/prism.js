@@ -1,5 +1,5 @@
 // Prism fields: the list, a create form with its inputs, and delete.
-import { api } from "./api.js";
+import { allOf, api } from "./api.js";
 import { loadCatalog, seriesOptions } from "./catalog.js";
 import { $, confirmButton, emptyState, failedState, h, initShell, onSubmit, toast } from "./ui.js";
 
@@ -31,7 +31,7 @@ function row(field) {
 async function loadFields() {
   const empty = $("#fields-empty");
   try {
-    const { fields } = await api("/api/v1/prism/fields/");
+    const fields = await allOf("/api/v1/prism/fields/", "fields");
     $("#fields-body").replaceChildren(...fields.map(row));
     $("#field-count").textContent = `${fields.length} field${fields.length === 1 ? "" : "s"}`;
     empty.hidden = fields.length > 0;

@@ -1,5 +1,5 @@
 // Alert rules: the list, a create form, enable/disable and delete.
-import { all, api } from "./api.js";
+import { all, allOf, api } from "./api.js";
 import { loadCatalog, seriesOptions } from "./catalog.js";
 import { $, SEVERITY, badge, confirmButton, emptyState, failedState, formatValue, h, initShell, onSubmit, toast } from "./ui.js";
 
@@ -61,7 +61,7 @@ function row(rule) {
 
 async function loadRules() {
   try {
-    const { rules } = await api("/api/v1/alerts/rules/");
+    const rules = await allOf("/api/v1/alerts/rules/", "rules");
     rules.sort((a, b) => a.name.localeCompare(b.name));
     body.replaceChildren(...rules.map(row));
     $("#rule-count").textContent = `${rules.length} rule${rules.length === 1 ? "" : "s"}`;
