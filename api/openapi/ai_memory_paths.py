@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from api.openapi.core_paths import Doc, op, q
+from api.openapi.parts import (
+    Doc,
+    choice,
+    free_text,
+    integer,
+    nullable,
+    number,
+    op,
+    q,
+    text,
+)
 from domain import ai_memory as rules
 
 _TYPES = ", ".join(rules.MEMORY_TYPES)
@@ -12,20 +22,13 @@ MEMORY = {
     "type": "object",
     "required": ["content"],
     "properties": {
-        "content": {"type": "string", "minLength": 1, "maxLength": rules.MAX_CONTENT},
-        "memory_type": {
-            "type": "string",
-            "enum": list(rules.MEMORY_TYPES),
-            "default": rules.DEFAULT_TYPE,
-        },
-        "salience": {
-            "type": "number",
-            "minimum": 0,
-            "maximum": 1,
-            "default": rules.DEFAULT_SALIENCE,
-        },
-        "device_id": {"type": "string", "description": "A device of the caller's org"},
-        "site_id": {"type": "string", "description": "A site of the caller's org"},
+        "content": free_text(rules.MAX_CONTENT),
+        "memory_type": nullable(
+            choice(*rules.MEMORY_TYPES, default=rules.DEFAULT_TYPE)
+        ),
+        "salience": nullable(number(0, 1, default=rules.DEFAULT_SALIENCE)),
+        "device_id": nullable(text(64, description="A device of the caller's org")),
+        "site_id": nullable(text(64, description="A site of the caller's org")),
     },
 }
 MEMORY_NOTE = (
@@ -61,11 +64,19 @@ AI_MEMORY_PATHS: Doc = {
             'List or search Argus memories: `{"memories": [...]}`.',
             "ai",
             params=[
-                q("q", "Semantic search query (ranked by `score`)."),
-                q("device_id", "Only memories about this device."),
-                q("site_id", "Only memories about this site."),
-                q("memory_type", f"One of {_TYPES}."),
-                q("limit", f"1-{rules.MAX_LIMIT}, default 100.", "integer"),
+                q(
+                    "q",
+                    "Semantic search query (ranked by `score`).",
+                    {"type": "string", "maxLength": rules.MAX_QUERY},
+                ),
+                q("device_id", "Only memories about this device (empty: any)."),
+                q("site_id", "Only memories about this site (empty: any)."),
+                q("memory_type", f"One of {_TYPES}.", choice(*rules.MEMORY_TYPES)),
+                q(
+                    "limit",
+                    f"1-{rules.MAX_LIMIT}, default 100.",
+                    integer(1, rules.MAX_LIMIT),
+                ),
             ],
             description=SEARCH_NOTE,
         ),

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from api.openapi.core_paths import Doc, obj, op
+from api.openapi.parts import Doc, free_text, obj, op
 
-QUESTION = obj(["question"], question="string")
-QUESTION["properties"]["question"].update(
-    {
-        "minLength": 1,
-        "maxLength": 1000,
-        "description": "A question about your sensor data, in English.",
-        "example": "What was the average temperature of Pump 1 in the last hour?",
-    }
+QUESTION = obj(
+    ["question"],
+    question=free_text(
+        1000,
+        description="A question about your sensor data, in English.",
+        example="What was the average temperature of Pump 1 in the last hour?",
+    ),
 )
 
 SERIES: Doc = {

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from api.openapi.core_paths import Doc, obj, op, path
+from api.openapi.parts import (
+    LIMIT,
+    UUID_TEXT,
+    Doc,
+    choice,
+    free_text,
+    nullable,
+    obj,
+    op,
+    path,
+    q,
+    sse_event,
+    text,
+)
 
 ARGUS_NOTE = (
     "Answers `text/event-stream`: each event is one block `data: {json}` followed by "
@@ -36,6 +49,26 @@ INVESTIGATION_NOTE = (
     "or failed."
 )
 
+
+def _kind(name: str, **props: str | Doc) -> Doc:
+    body = obj(["event", *props], **props)
+    body["properties"]["event"] = {"const": name}
+    return body
+
+
+ARGUS_EVENT = sse_event(
+    {
+        "oneOf": [
+            _kind("thinking", tool="string", status=choice("calling", "done")),
+            _kind("tool_result", tool="string", result={}),
+            _kind("token", text="string"),
+            _kind("navigate", url="string", label="string"),
+            _kind("done", content="string", conversation_id="string"),
+        ]
+    },
+    event={"const": "message", "description": "No `event:` line."},
+)
+
 ARGUS_PATHS: Doc = {
     "/api/v1/ai/argus/message/": {
         "post": op(
@@ -44,11 +77,19 @@ ARGUS_PATHS: Doc = {
             ok_text="`text/event-stream` of `data: {json}` blocks",
             body=obj(
                 ["message"],
-                message="string",
-                conversation_id="string",
-                page_context="object",
+                message=free_text(10_000),
+                conversation_id=nullable(UUID_TEXT),
+                page_context={
+                    "type": ["object", "null"],
+                    "properties": {
+                        name: nullable(text(64))
+                        for name in ("page", "dashboard_id", "device_id", "site_id")
+                    },
+                },
             ),
             description=ARGUS_NOTE,
+            ok_schema=ARGUS_EVENT,
+            ok_media="text/event-stream",
         )
     },
     "/api/v1/ai/argus/conversations/": {
@@ -57,6 +98,7 @@ ARGUS_PATHS: Doc = {
             '`{"conversations": [{id, conversation_id, title, message_count, '
             "created_at, updated_at}]}` (title: the first message).",
             "ai",
+            params=[LIMIT],
         )
     },
     "/api/v1/ai/argus/investigations/": {
@@ -64,6 +106,14 @@ ARGUS_PATHS: Doc = {
             'Investigations, newest first: `{"investigations": [...]}` (`?status=` '
             "queued, running, complete, failed; `?limit` 1-1000).",
             "ai",
+            params=[
+                q(
+                    "status",
+                    "queued, running, complete or failed.",
+                    choice("queued", "running", "complete", "failed"),
+                ),
+                LIMIT,
+            ],
             description=INVESTIGATION_NOTE,
         )
     },

@@ -3,27 +3,61 @@ public page and query a share link opens."""
 
 from __future__ import annotations
 
-from api.openapi.core_paths import PAGE, Doc, edits, line, op, path, q
+from api.openapi.parts import (
+    LINE_CONTROL,
+    PAGE,
+    SPACE,
+    TIME,
+    UUID,
+    Doc,
+    choice,
+    free_text,
+    integer,
+    line,
+    nullable,
+    op,
+    path,
+    q,
+    text,
+)
+from api.resources.alerts import STATUSES as ALERT_STATUSES
+from domain.alerting import SEVERITIES
 from domain.canvas import MAX_CELL, MAX_PANEL_IDS, MAX_PANELS, PANEL_TYPES
 
 TAG = "canvas"
-IDS: Doc = {"type": "array", "items": {"type": "string", "format": "uuid"}}
+IDS: Doc = {
+    "type": ["array", "null"],
+    "items": UUID,
+    "maxItems": MAX_PANEL_IDS,
+    "description": "Null reads as empty; repeated ids count once.",
+}
 CELL: Doc = {"type": "integer", "minimum": 0, "maximum": MAX_CELL}
+
+
+def _with_series(name: str) -> Doc:
+    return {"required": [name], "properties": {name: {"type": "array", "minItems": 1}}}
+
+
 PANEL: Doc = {
     "type": "object",
     "required": ["type", "title", "layout"],
+    # Every panel but an alerts panel shows at least one series.
+    "if": {"properties": {"type": {"not": {"const": "alerts"}}}},
+    "then": {"anyOf": [_with_series("binding_ids"), _with_series("field_ids")]},
     "properties": {
-        "id": {
-            "type": "string",
-            "description": "Kept on edit when it is a panel id "
-            "of this dashboard; else a new id is given.",
-        },
+        "id": nullable(
+            text(
+                64,
+                description="Kept on edit when it is a panel id of this dashboard; "
+                "else a new id is given.",
+            )
+        ),
         "type": {"type": "string", "enum": list(PANEL_TYPES)},
         "title": line(),
-        "binding_ids": {**IDS, "maxItems": MAX_PANEL_IDS},
-        "field_ids": {**IDS, "maxItems": MAX_PANEL_IDS},
+        "binding_ids": IDS,
+        "field_ids": IDS,
         "options": {
-            "type": "object",
+            "type": ["object", "null"],
             "description": "Free-form display options "
             "(at most 4096 bytes of JSON), kept as given.",
         },
@@ -39,15 +73,18 @@ PANEL: Doc = {
         },
     },
 }
+DASHBOARD_PROPERTIES: Doc = {
+    "name": line(),
+    "description": nullable(free_text(2000, blank=True)),
+    "panels": {"type": ["array", "null"], "items": PANEL, "maxItems": MAX_PANELS},
+}
 DASHBOARD: Doc = {
     "type": "object",
     "required": ["name"],
-    "properties": {
-        "name": line(),
-        "description": {"type": "string", "maxLength": 2000},
-        "panels": {"type": "array", "items": PANEL, "maxItems": MAX_PANELS},
-    },
+    "properties": DASHBOARD_PROPERTIES,
 }
+# PATCH: only the given top-level fields change.
+DASHBOARD_PATCH: Doc = {"type": "object", "properties": DASHBOARD_PROPERTIES}
 DASHBOARD_NOTE = (
     "A dashboard is `{id, name, description, panels, share, created_at, updated_at}`; "
     "each panel is `{id, type, title, binding_ids, field_ids, options, layout: {x, y, "
@@ -146,21 +183,32 @@ def _public(summary: str, description: str, body: Doc | None = None) -> Doc:
     )
 
 
+# Each id as given (untrimmed): one line, not blank.
+SERIES: Doc = {
+    "type": ["array", "null"],
+    "maxItems": 50,
+    "items": {
+        "type": "string",
+        "pattern": f"^[^{LINE_CONTROL}]*[^{SPACE}{LINE_CONTROL}][^{LINE_CONTROL}]*$",
+    },
+}
 QUERY_BODY: Doc = {
     "type": "object",
-    "description": "At least one id, in binding_ids or field_ids.",
+    "description": "At least one id, in binding_ids or field_ids; at most "
+    "VIGIL_EXPLORER_MAX_SERIES (default 50) distinct ones together.",
+    "anyOf": [_with_series("binding_ids"), _with_series("field_ids")],
     "properties": {
-        "binding_ids": IDS,
-        "field_ids": IDS,
-        "start": {"type": "string"},
-        "end": {"type": "string"},
-        "max_points": {"type": "integer", "minimum": 1, "maximum": 10_000},
+        "binding_ids": SERIES,
+        "field_ids": SERIES,
+        "start": nullable(TIME),
+        "end": nullable(TIME),
+        "max_points": nullable(integer(1, 10_000)),
     },
 }
 ONE = [path("dashboard_id")]
 ALERT_PARAMS = [
-    q("status", "active, acknowledged or resolved."),
-    q("severity", "critical, warning or info."),
+    q("status", "active, acknowledged or resolved.", choice(*ALERT_STATUSES)),
+    q("severity", "critical, warning or info.", choice(*SEVERITIES)),
     *PAGE,
 ]
 PUBLIC = "/api/v1/canvas/public/{token}"
@@ -181,14 +229,19 @@ CANVAS_PATHS: Doc = {
     },
     "/api/v1/canvas/{dashboard_id}/": {
         "get": op("One dashboard.", TAG, params=ONE, description=DASHBOARD_NOTE),
-        **edits(
-            op(
-                "Change a dashboard.",
-                TAG,
-                body=DASHBOARD,
-                params=ONE,
-                description=EDIT_NOTE,
-            )
+        "put": op(
+            "Replace a dashboard's definition.",
+            TAG,
+            body=DASHBOARD,
+            params=ONE,
+            description=EDIT_NOTE,
+        ),
+        "patch": op(
+            "Change the given top-level fields of a dashboard.",
+            TAG,
+            body=DASHBOARD_PATCH,
+            params=ONE,
+            description=EDIT_NOTE,
         ),
         "delete": op(
             "Delete a dashboard (and its share link).",

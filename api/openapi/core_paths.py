@@ -3,131 +3,70 @@ references leave open written down."""
 
 from __future__ import annotations
 
-from typing import Any
+from api.openapi.parts import (
+    EMAIL,
+    LOGIN_EMAIL,
+    PAGE,
+    PAGED,
+    PAGED_IN_ENVELOPE,
+    QUANTITY_SLUG,
+    QUERY_BOOL,
+    TEXT_CONTROL,
+    TIME_ZONE,
+    USER_ONLY_NOTE,
+    UUID,
+    UUID_TEXT,
+    Doc,
+    choice,
+    edits,
+    filter_choice,
+    free_text,
+    integer,
+    line,
+    nullable,
+    number,
+    obj,
+    op,
+    path,
+    q,
+    strings,
+    text,
+)
+from api.openapi.telemetry_paths import SCHEMA_REGISTRY_PATHS, TELEMETRY_PATHS
+from domain.bindings import MAX_CHANNEL, ROLES, TIERS
+from domain.identity import PERMISSIONS
+from domain.registry import NODE_TYPES
+from schemas import quantities
+from schemas.peripherals import registry
 
-from api.openapi.document import error_response
-from api.validation import EMAIL_PATTERN, MAX_DEPTH, NO_CONTROLS
-
-Doc = dict[str, Any]
-OBJ: Doc = {"type": "object"}
-
-
-def _json(schema: Doc, text: str) -> Doc:
-    return {"description": text, "content": {"application/json": {"schema": schema}}}
-
-
-def op(
-    summary: str,
-    tag: str,
-    ok: str = "200",
-    ok_text: str = "OK",
-    body: Doc | None = None,
-    params: list[Doc] | None = None,
-    errors: tuple[str, ...] = ("400", "401", "403", "404", "429"),
-    public: bool = False,
-    description: str = "",
-) -> Doc:
-    """One operation with the common error responses."""
-    responses: Doc = {
-        ok: _json(OBJ, ok_text) if ok != "204" else {"description": ok_text}
-    }
-    texts = {
-        "400": "Invalid field; `error` names it and `field` holds its name.",
-        "401": "Missing, invalid or expired credential.",
-        "403": "Valid credential without the right (read-only key writing, gateway "
-        "token outside ingest, cross-origin cookie write, an API key managing API "
-        "keys).",
-        "404": "Not found, or owned by another org (indistinguishable).",
-        "409": "Conflict with existing state (unique key taken).",
-        "413": "Body larger than the limit.",
-        "429": "Rate limit hit; Retry-After says when to retry.",
-    }
-    for code in errors:
-        responses[code] = error_response(texts[code])
-    result: Doc = {"summary": summary, "tags": [tag], "responses": responses}
-    if description:
-        result["description"] = description
-    if body is not None:
-        result["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": body}},
-        }
-    if params:
-        result["parameters"] = params
-    if public:
-        result["security"] = []
-    return result
-
-
-def edits(operation: Doc) -> Doc:
-    """PUT and PATCH behave alike here: one operation for both."""
-    return {"patch": operation, "put": operation}
-
-
-def q(name: str, text: str, kind: str = "string") -> Doc:
-    """A query parameter."""
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": text,
-        "schema": {"type": kind},
-    }
-
-
-def path(name: str) -> Doc:
-    """A path parameter."""
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-
-
-def obj(required: list[str], **props: str) -> Doc:
-    """A JSON object schema from name=type pairs."""
-    return {
-        "type": "object",
-        "required": required,
-        "properties": {k: {"type": v} for k, v in props.items()},
-    }
-
-
-def line(max_length: int = 200) -> Doc:
-    """A one-line string (a name, id or slug): no control characters, no breaks."""
-    return {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": max_length,
-        "pattern": NO_CONTROLS,
-    }
-
-
-def with_props(schema: Doc, **props: Doc) -> Doc:
-    """``schema`` with some properties described more closely."""
-    return {**schema, "properties": {**schema["properties"], **props}}
-
-
-EMAIL: Doc = {
+# Signing in: the address as any `x@y.z` (accounts registered before the stricter
+# rule still sign in), the password trimmed, checked as free text.
+CREDS = obj(
+    ["email", "password"],
+    email=LOGIN_EMAIL,
+    password=free_text(1024, blank=True),
+)
+# Registering: the password is kept as typed (not trimmed), 8-1024 characters,
+# tabs and line breaks allowed but no other control character.
+NEW_PASSWORD: Doc = {
     "type": "string",
-    "format": "email",
-    "maxLength": 254,
-    "pattern": EMAIL_PATTERN,
+    "minLength": 8,
+    "maxLength": 1024,
+    "pattern": f"^[^{TEXT_CONTROL}]*$",
 }
-PAGE = [
-    q("limit", "Page size, 1-1000 (default 100).", "integer"),
-    q("offset", "Items to skip (default 0).", "integer"),
-]
-PAGED = (
-    'Lists are `{"count", "results"}`; `count` is the total before paging. '
-    "Pagination is limit/offset (`limit` 1-1000, default 100), oldest first."
-)
-PAGED_IN_ENVELOPE = (
-    "Paged by limit/offset (`limit` 1-1000, default 100; another value is a 400 "
-    "naming it) inside the reference's envelope, which has no count: oldest first; "
-    "a page shorter than `limit` is the last."
-)
-USER_ONLY_NOTE = (
-    "Needs a signed-in user (an access token or the session cookie): an API key, "
-    "even with `write`, gets 403, so a leaked key cannot mint or revoke keys."
-)
-CREDS = obj(["email", "password"], email="string", password="string")  # noqa: S106
+TOKEN = text(4096)
+
+
+def first_given(*names: str) -> Doc:
+    """A body naming a token by the first of ``names`` that is given (the later
+    ones are then not read; a null one counts as not given)."""
+    branches = []
+    for i, name in enumerate(names):
+        earlier = {n: {"type": "null"} for n in names[:i]}
+        branches.append({"required": [name], "properties": {**earlier, name: TOKEN}})
+    return {"type": "object", "anyOf": branches}
+
+
 REFRESH_NOTE = (
     "Refresh tokens rotate: each is good once; presenting a used one "
     "revokes its whole family (every token of that login) and answers 401."
@@ -142,6 +81,7 @@ DELETE_NOTE = (
     "Platform-API deletes answer 204 with no body; watchers-API deletes "
     'answer 200 `{"success": true}`.'
 )
+SESSION_ERRORS = ("400", "401", "429")
 
 AUTH_PATHS: Doc = {
     "/api/auth/register": {
@@ -151,20 +91,18 @@ AUTH_PATHS: Doc = {
             "201",
             '`{"user": {user_id, email, name}, "tokens": {access_token, refresh_token, '
             "expires_in: 900}}`",
-            {
-                **CREDS,
-                "properties": {
-                    **CREDS["properties"],
-                    "email": EMAIL,
-                    "name": line(),
-                },
-            },
+            obj(
+                ["email", "password"],
+                email=EMAIL,
+                password=NEW_PASSWORD,
+                name=nullable(line()),
+            ),
             errors=("400", "409", "429"),
             public=True,
             description="email: letters, digits and .!#$%&'*+/=?^_`{|}~- before the "
             "@ (at most 64), a domain of dot-separated labels after it, max 254; "
-            "password: min 8, no control characters but tabs and line breaks. "
-            + LOGIN_NOTE,
+            "password: 8-1024 characters (kept as typed), no control characters "
+            "but tabs and line breaks. " + LOGIN_NOTE,
         )
     },
     "/api/auth/login": {
@@ -173,7 +111,7 @@ AUTH_PATHS: Doc = {
             "auth",
             ok_text='`{"user", "tokens"}`',
             body=CREDS,
-            errors=("400", "401", "429"),
+            errors=SESSION_ERRORS,
             public=True,
             description=LOGIN_NOTE,
         )
@@ -183,8 +121,8 @@ AUTH_PATHS: Doc = {
             "Exchange a refresh token (`refresh_token` or `refreshToken`).",
             "auth",
             ok_text='`{"tokens": {...}}`',
-            body=OBJ,
-            errors=("400", "401", "429"),
+            body=first_given("refresh_token", "refreshToken"),
+            errors=SESSION_ERRORS,
             public=True,
             description=REFRESH_NOTE,
         )
@@ -202,18 +140,19 @@ AUTH_PATHS: Doc = {
             "auth",
             ok_text='`{"access", "refresh"}`',
             body=CREDS,
-            errors=("400", "401", "429"),
+            errors=SESSION_ERRORS,
             public=True,
             description=LOGIN_NOTE,
         )
     },
     "/api/v1/auth/token/refresh/": {
         "post": op(
-            "Rotate a refresh token (`refresh`).",
+            "Rotate a refresh token (`refresh`; `refresh_token` and `refreshToken` "
+            "are read too).",
             "auth",
             ok_text='`{"access", "refresh"}`',
-            body=obj(["refresh"], refresh="string"),
-            errors=("400", "401", "429"),
+            body=first_given("refresh", "refresh_token", "refreshToken"),
+            errors=SESSION_ERRORS,
             public=True,
             description=REFRESH_NOTE,
         )
@@ -237,10 +176,15 @@ KEY_PATHS: Doc = {
             "keys",
             "201",
             '`{"key": {..., "full_key": "vk_..."}}`',
-            with_props(obj(["name"], permissions="array"), name=line()),
+            obj(
+                ["name"],
+                name=line(),
+                permissions=nullable(strings(choice(*PERMISSIONS))),
+            ),
             description="permissions: `read` (default) and/or `write`; a key "
-            "without `write` gets 403 on every POST/PUT/PATCH/DELETE. Only the "
-            "SHA-256 of the key is stored. " + USER_ONLY_NOTE,
+            "without `write` gets 403 on every POST/PUT/PATCH/DELETE (except "
+            "the NLQ question, which only reads). Only the SHA-256 of the key is "
+            "stored. " + USER_ONLY_NOTE,
         ),
     },
     "/api/keys/{key_id}": {
@@ -259,7 +203,7 @@ KEY_PATHS: Doc = {
             "ingest",
             "201",
             "`{id, name, hardware_id, token_prefix, raw_token, created_at}`",
-            with_props(obj(["name"]), name=line(), hardware_id=line(128)),
+            obj(["name"], name=line(), hardware_id=nullable(line(128))),
             description="A `gw_` token is accepted only by ingest endpoints "
             "(403 elsewhere); with `hardware_id` it may ingest only for that "
             "device. Only its SHA-256 is stored. A user JWT or an org API key "
@@ -279,22 +223,80 @@ KEY_PATHS: Doc = {
     },
 }
 
-SITE = with_props(
-    obj(
-        ["name"],
-        description="string",
-        timezone="string",
-        latitude="number",
-        longitude="number",
-    ),
-    name=line(),
-)
-DEVICE = with_props(
-    obj(["hardware_id", "display_name"], node_type="string", site_id="string"),
-    hardware_id=line(128),
-    display_name=line(),
-)
+
+def site(required: list[str]) -> Doc:
+    """A site body (``name`` given must not be null; the rest may be)."""
+    return obj(
+        required,
+        name=line(),
+        description=nullable(free_text(2000, blank=True)),
+        timezone=TIME_ZONE,
+        latitude=nullable(number(-90, 90)),
+        longitude=nullable(number(-180, 180)),
+    )
+
+
+def device(required: list[str]) -> Doc:
+    """A device body (``site_id`` null unassigns it)."""
+    return obj(
+        required,
+        hardware_id=line(128),
+        display_name=line(),
+        node_type=choice(*NODE_TYPES),
+        site_id=nullable(UUID_TEXT),
+    )
+
+
 EDIT_NOTE = "PUT and PATCH both change only the fields given."
+SITE_NOTE = (
+    "`timezone`: an IANA time zone name (default UTC); `latitude` -90 to 90, "
+    "`longitude` -180 to 180; `description` up to 2000 characters, may be empty."
+)
+DEVICE_NOTE = (
+    "hardware_id (at most 128 characters) is unique per org (409). node_type: "
+    "sensor_node (default), gateway, actuator. `site_id` must be a site of the "
+    "org (else 400 naming it); null unassigns."
+)
+BINDING = obj(
+    ["channel", "quantity_slug"],
+    channel=integer(0, MAX_CHANNEL),
+    quantity_slug=QUANTITY_SLUG,
+    role=nullable(choice(*ROLES)),
+    sample_rate_tier=nullable(choice(*TIERS)),
+)
+BINDING_EDIT = {
+    **obj(
+        [],
+        is_active={"type": "boolean"},
+        role=choice(*ROLES),
+        sample_rate_tier=choice(*TIERS),
+    ),
+    "anyOf": [{"required": [n]} for n in ("is_active", "role", "sample_rate_tier")],
+}
+
+
+def _peripheral_bodies() -> list[Doc]:
+    """One branch per channel count: a type's first channel leaves room for all
+    of its channels below 65536."""
+    by_count: dict[int, list[str]] = {}
+    for ptype in registry().values():
+        by_count.setdefault(len(ptype.channels), []).append(ptype.pdp_type_id)
+    return [
+        {
+            "properties": {
+                "pdp_type_id": choice(*sorted(ids)),
+                "channel": integer(0, MAX_CHANNEL - count),
+            }
+        }
+        for count, ids in sorted(by_count.items())
+    ]
+
+
+PERIPHERAL = {
+    **obj(["pdp_type_id", "channel"], pdp_type_id="string", channel="integer"),
+    "oneOf": _peripheral_bodies(),
+}
+CLASSES = ", ".join(quantities.CLASSES)
 
 REGISTRY_PATHS: Doc = {
     "/api/v1/sites/": {
@@ -304,7 +306,14 @@ REGISTRY_PATHS: Doc = {
             params=[*PAGE, q("search", "Name contains.")],
             description=PAGED,
         ),
-        "post": op("Create a site.", "sites", "201", "The site", SITE),
+        "post": op(
+            "Create a site.",
+            "sites",
+            "201",
+            "The site",
+            site(["name"]),
+            description=SITE_NOTE,
+        ),
     },
     "/api/v1/sites/{site_id}/": {
         "get": op("One site.", "sites", params=[path("site_id")]),
@@ -312,9 +321,9 @@ REGISTRY_PATHS: Doc = {
             op(
                 "Change a site.",
                 "sites",
-                body=SITE,
+                body=site([]),
                 params=[path("site_id")],
-                description=EDIT_NOTE,
+                description=EDIT_NOTE + " " + SITE_NOTE,
             )
         ),
         "delete": op(
@@ -332,10 +341,18 @@ REGISTRY_PATHS: Doc = {
             "devices",
             params=[
                 *PAGE,
-                q("site_id", "Site UUID."),
+                q(
+                    "site_id",
+                    "Site UUID (empty: any).",
+                    {"type": "string", "anyOf": [UUID, {"maxLength": 0}]},
+                ),
                 q("search", "Display name or hardware_id contains (case-insensitive)."),
-                q("online", "true or false.", "boolean"),
-                q("node_type", "sensor_node, gateway or actuator."),
+                q("online", "true or false (also 1/0, yes/no).", QUERY_BOOL),
+                q(
+                    "node_type",
+                    "Only devices of this node type (sensor_node, "
+                    "gateway or actuator; anything else matches none).",
+                ),
             ],
             description=PAGED,
         ),
@@ -344,10 +361,9 @@ REGISTRY_PATHS: Doc = {
             "devices",
             "201",
             "The device with bindings",
-            DEVICE,
+            device(["hardware_id", "display_name"]),
             errors=("400", "401", "403", "409", "429"),
-            description="hardware_id is unique per org (409). node_type: "
-            "sensor_node (default), gateway, actuator.",
+            description=DEVICE_NOTE,
         ),
     },
     "/api/v1/devices/{device_id}/": {
@@ -358,10 +374,10 @@ REGISTRY_PATHS: Doc = {
             op(
                 "Change a device.",
                 "devices",
-                body=DEVICE,
+                body=device([]),
                 params=[path("device_id")],
                 errors=("400", "401", "403", "404", "409", "429"),
-                description=EDIT_NOTE,
+                description=EDIT_NOTE + " " + DEVICE_NOTE,
             )
         ),
         "delete": op(
@@ -379,23 +395,19 @@ REGISTRY_PATHS: Doc = {
             "bindings",
             ok_text="A JSON array (as in the reference), not an envelope.",
             params=[path("device_id")],
+            ok_schema={"type": "array", "items": {"type": "object"}},
         ),
         "post": op(
             "Bind a channel to a quantity.",
             "bindings",
             "201",
             "The binding",
-            obj(
-                ["channel", "quantity_slug"],
-                channel="integer",
-                quantity_slug="string",
-                role="string",
-                sample_rate_tier="string",
-            ),
+            BINDING,
             params=[path("device_id")],
             errors=("400", "401", "403", "404", "409", "429"),
-            description="channel >= 0, unique per device (409); quantity_slug "
-            "must exist; role sensor|actuator; sample_rate_tier low|medium|high.",
+            description="channel 0-65535, unique per device (409); quantity_slug "
+            "from the CPO catalog; role sensor (default) or actuator; "
+            "sample_rate_tier low (default), medium or high.",
         ),
     },
     "/api/v1/devices/{device_id}/bindings/{binding_id}/": {
@@ -403,9 +415,9 @@ REGISTRY_PATHS: Doc = {
             "One binding.", "bindings", params=[path("device_id"), path("binding_id")]
         ),
         "patch": op(
-            "Deactivate (`is_active: false`) or change role / tier.",
+            "Deactivate (`is_active: false`) or change role / tier (at least one).",
             "bindings",
-            body=obj([], is_active="boolean", role="string", sample_rate_tier="string"),
+            body=BINDING_EDIT,
             params=[path("device_id"), path("binding_id")],
         ),
         "delete": op(
@@ -429,9 +441,11 @@ REGISTRY_PATHS: Doc = {
             "pdp",
             "201",
             '`{"peripheral", "bindings"}`',
-            obj(["pdp_type_id", "channel"], pdp_type_id="string", channel="integer"),
+            PERIPHERAL,
             params=[path("device_id")],
             errors=("400", "401", "403", "404", "409", "429"),
+            description="`channel` is the first of the type's channels; all of "
+            "them must fit below 65536 and be free on the device (409).",
         ),
     },
     "/api/v1/quantities/canonical/": {
@@ -443,10 +457,14 @@ REGISTRY_PATHS: Doc = {
                 q("search", "Slug, name or description contains."),
                 q(
                     "phenomenon_class",
-                    "thermal, mechanical, electromagnetic, chemical, "
-                    "optical (alias: domain).",
+                    f"{CLASSES} (alias: domain); empty: any.",
+                    filter_choice(*quantities.CLASSES),
                 ),
-                q("domain", "Alias of phenomenon_class."),
+                q(
+                    "domain",
+                    "Alias of phenomenon_class (read when that is absent or empty).",
+                    filter_choice(*quantities.CLASSES),
+                ),
             ],
             description=PAGED + " Symbols and SI units come from pint.",
         )
@@ -462,10 +480,15 @@ REGISTRY_PATHS: Doc = {
                 *PAGE,
                 q(
                     "peripheral_class",
-                    "thermal, mechanical, electromagnetic, chemical, optical.",
+                    f"{CLASSES}; empty: any.",
+                    filter_choice(*quantities.CLASSES),
                 ),
                 q("search", "Name or pdp_type_id contains."),
-                q("contribution_status", "official, community, pending."),
+                q(
+                    "contribution_status",
+                    "official, community, pending; empty: any.",
+                    filter_choice("official", "community", "pending"),
+                ),
             ],
             description=PAGED,
         )
@@ -484,160 +507,6 @@ REGISTRY_PATHS: Doc = {
             ok_text='`{"format", "version", "count", "types": [...]}`',
         )
     },
-}
-
-MEASUREMENT = {
-    "type": "object",
-    "required": ["binding_id", "value"],
-    "properties": {
-        "binding_id": {"type": "string", "format": "uuid"},
-        "value": {
-            "oneOf": [{"type": "number"}, {"type": "string"}, {"type": "object"}]
-        },
-        "timestamp": {"type": "string", "format": "date-time"},
-        "quality": {"type": "integer", "minimum": 0, "maximum": 255},
-    },
-}
-INGEST_NOTE = (
-    "Authenticated with a gateway token (`Bearer gw_...`); user JWTs and API keys get "
-    "403. A token scoped to a hardware_id may ingest only for that device (403). The "
-    "device is looked up by hardware_id in the token's org (404 if unknown). Each "
-    "binding_id must be an active binding of that device. `value`: number (stored as "
-    "Float64), string (max 4096 chars) or object (JSON, max 16 KiB, the body nested "
-    f"at most {MAX_DEPTH} levels deep in all), kept losslessly. "
-    "`timestamp`: ISO-8601; a time without zone is taken as UTC; default the server's "
-    "receive time; more than 10 minutes ahead or before 2000 is refused. `quality` "
-    "0-255, default 0.\n\n"
-    "**Modes** (`?mode=`): `partial` (default) stores the valid measurements and "
-    "reports each invalid one in `errors` by index, field and reason (202; 400 if none "
-    "is valid); `atomic` stores nothing if any is invalid (400 with `errors`).\n\n"
-    "The batch becomes one Avro MeasurementBatch event on `vigil.measurements.v1`, "
-    "keyed by device; 202 is answered only after Kafka acknowledged it (idempotent "
-    "producer, acks=all). If Kafka does not acknowledge within "
-    "VIGIL_PRODUCE_TIMEOUT_MS: 503 with Retry-After, and nothing is claimed stored.\n\n"
-    "**Idempotency-Key** header: a retry with the same key (per gateway token, kept 24 h "
-    "by the API process that answered) returns the first answer with "
-    "`Idempotent-Replayed: true` and stores nothing again. Independently, the same "
-    "(binding, timestamp) written twice keeps the last value in raw queries.\n\n"
-    "Limits: VIGIL_INGEST_MAX_MEASUREMENTS per request and VIGIL_MAX_BODY_BYTES (413); "
-    "VIGIL_INGEST_RATE_LIMIT_PER_S requests per second per token (429, Retry-After)."
-)
-EXPLORER_NOTE = (
-    "Columnar time-bucket averages of numeric values. `start`/`end`: ISO-8601 (no zone: "
-    "UTC), `now`, or relative to now: `-30s`, `-15m`, `-1h`, `-7d`, `-2w`; `start` "
-    "defaults to `-1h`, `end` to now; both must fall between 1900-01-01 and 2299-12-31 "
-    "UTC (what storage holds; else 400). `max_points` 1-10000 (default 500) bounds the "
-    "number of buckets: bucket width = ceil(range / max_points). `timestamps` is one "
-    "shared axis of bucket start times, holding the buckets where at least one series "
-    "has data; each series has `null` where it has no point in a bucket. Ranges up to "
-    "6 h read raw rows (bucket origin = start; the last write per binding and timestamp "
-    "wins); longer ranges read the 1-minute or 1-hour rollup (the coarsest no wider "
-    "than a bucket), with buckets aligned to that granularity. Strings and objects are "
-    "not averaged. Averages cannot overflow: values near the Float64 limit are "
-    "averaged scaled down; a rollup bucket whose stored sum overflowed shows its max "
-    "(or min, or their midpoint), and a bucket still not finite shows `null` (JSON has "
-    "no Infinity). Up to VIGIL_EXPLORER_MAX_SERIES ids. Unknown or other orgs' ids: "
-    "404 naming them. `meta` tells the actual start, end, bucket width and source."
-)
-
-TELEMETRY_PATHS: Doc = {
-    "/api/v1/ingest/": {
-        "post": op(
-            "Push a batch of measurements from a gateway.",
-            "ingest",
-            "202",
-            "`{batch_id, device_id, accepted, rejected, errors: [{index, field, error}]}`",
-            {
-                "type": "object",
-                "required": ["hardware_id", "measurements"],
-                "properties": {
-                    "hardware_id": line(128),
-                    "measurements": {"type": "array", "items": MEASUREMENT},
-                },
-            },
-            params=[
-                q("mode", "partial (default) or atomic."),
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "schema": {"type": "string"},
-                },
-            ],
-            errors=("400", "401", "403", "404", "429"),
-            description=INGEST_NOTE,
-        )
-    },
-    "/api/v1/explorer/query/": {
-        "get": op(
-            "Query time series.",
-            "explorer",
-            ok_text="`{timestamps: [...], series: [{binding_id, label, values, unit}], meta}`",
-            params=[
-                q("binding_ids", "Comma-separated binding UUIDs (required)."),
-                q("start", "Start (default -1h)."),
-                q("end", "End (default now)."),
-                q(
-                    "max_points",
-                    "Most buckets per series, 1-10000 (default 500).",
-                    "integer",
-                ),
-            ],
-            description=EXPLORER_NOTE,
-        )
-    },
-    "/api/v1/devices/{device_id}/latest/": {
-        "get": op(
-            "Each binding's newest value.",
-            "devices",
-            ok_text="`{device_id, readings: [{binding_id, channel, quantity, "
-            "quantity_slug, unit, value, time}]}`",
-            params=[path("device_id")],
-            description="From the latest-value table; `value` is a number, string or "
-            "object as ingested. Devices are online when seen within "
-            "VIGIL_ONLINE_WINDOW_S.",
-        )
-    },
-}
-
-SR = "/api/v1/schema-registry"
-SR_NOTE = (
-    "Read-only Confluent Schema Registry API (no credential needed: schemas are the "
-    "public contract). Point a stock client at `http://HOST:PORT/api/v1/schema-registry`"
-    ". Subjects follow TopicNameStrategy (`<topic>-value`, with VIGIL_TOPIC_PREFIX); "
-    "message keys are plain UTF-8 strings (entity or device ids). Errors carry "
-    "Confluent's `error_code` and `message` as well as `error`. Responses are "
-    "`application/vnd.schemaregistry.v1+json`."
-)
-
-
-def _sr(summary: str, params: list[Doc] | None = None) -> Doc:
-    return op(
-        summary,
-        "schema-registry",
-        params=params,
-        errors=("404", "429"),
-        public=True,
-        description=SR_NOTE,
-    )
-
-
-SCHEMA_REGISTRY_PATHS: Doc = {
-    f"{SR}/schemas/ids/{{schema_id}}": {
-        "get": _sr("A schema by id: `{schema}`.", [path("schema_id")])
-    },
-    f"{SR}/schemas/types": {"get": _sr('Schema types: `["AVRO"]`.')},
-    f"{SR}/subjects": {"get": _sr("Every subject.")},
-    f"{SR}/subjects/{{subject}}/versions": {
-        "get": _sr("A subject's versions.", [path("subject")])
-    },
-    f"{SR}/subjects/{{subject}}/versions/{{version}}": {
-        "get": _sr(
-            "One version (number or `latest`): `{subject, version, id, schema}`.",
-            [path("subject"), path("version")],
-        )
-    },
-    f"{SR}/config": {"get": _sr("Compatibility: `{compatibilityLevel: BACKWARD}`.")},
 }
 
 API_PATHS: Doc = {

@@ -20,18 +20,72 @@ def error_response(text: str) -> Doc:
     return {"description": text, "content": {"application/json": {"schema": ERROR}}}
 
 
-COMMON_ERRORS: Doc = {
-    "400": error_response("Malformed JSON or an invalid field (named in `error`)."),
-    "404": error_response("Unknown path, or an id that is missing or in another org."),
-    "405": error_response("The path exists but not with this method."),
-    "408": error_response(
-        "Body not complete VIGIL_BODY_TIMEOUT_S after the request; the connection "
-        "closes."
+# What any operation may answer before or around its own logic, by the layer that
+# answers it: the HTTP server (an over-long request line or header, never reaching
+# the app), the body limits and the JSON check (every POST, PUT and PATCH),
+# authentication, storage or the event log being unavailable, and the router (a
+# path parameter holding an encoded "/" leads nowhere). Defined once under
+# components.
+COMMON_RESPONSES: Doc = {
+    "UriTooLong": error_response(
+        "Request line (URL) longer than the HTTP server's limit (gunicorn's "
+        "`limit_request_line`, 4094 bytes): answered by the server before the app "
+        "sees the request, as the JSON error object; the connection closes."
     ),
-    "413": error_response("Body larger than VIGIL_MAX_BODY_BYTES."),
-    "415": error_response("A body that is not application/json."),
-    "503": error_response("Kafka or ClickHouse unavailable; see Retry-After."),
+    "HeaderTooLarge": error_response(
+        "A header longer than 8190 bytes or more than 100 headers (gunicorn's "
+        "`limit_request_field_size` and `limit_request_fields`): answered by the "
+        "server before the app sees the request, as the JSON error object; the "
+        "connection closes."
+    ),
+    "BodyTimeout": error_response(
+        "Body not complete VIGIL_BODY_TIMEOUT_S (default 30) after the request; "
+        "the connection closes."
+    ),
+    "BodyTooLarge": error_response("Body larger than VIGIL_MAX_BODY_BYTES."),
+    "NotJson": error_response("A body whose Content-Type is not application/json."),
+    "Unauthorized": error_response("Missing, invalid or expired credential."),
+    "Forbidden": error_response(
+        "Valid credential without the right (read-only key writing, gateway "
+        "token outside ingest, cross-origin cookie write, an API key managing API "
+        "keys)."
+    ),
+    "RateLimited": error_response("Rate limit hit; Retry-After says when to retry."),
+    "Unavailable": error_response("Kafka or ClickHouse unavailable; see Retry-After."),
+    "NoRoute": error_response(
+        "A path parameter holding an encoded `/` leads to no route."
+    ),
 }
+
+
+def _ref(name: str) -> Doc:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+SERVER_ERRORS: Doc = {"414": _ref("UriTooLong"), "431": _ref("HeaderTooLarge")}
+BODY_ERRORS: Doc = {
+    "408": _ref("BodyTimeout"),
+    "413": _ref("BodyTooLarge"),
+    "415": _ref("NotJson"),
+}
+AUTH_ERRORS: Doc = {
+    "401": _ref("Unauthorized"),
+    "403": _ref("Forbidden"),
+    "429": _ref("RateLimited"),
+    "503": _ref("Unavailable"),
+}
+# The API's credential (a user's JWT or session, an API key, a gateway token): the
+# document's default; /metrics has its own token, and public operations none.
+BEARER: Doc = {"bearer": []}
+# Schemas several operations share (long enums), filled by the path modules.
+SHARED_SCHEMAS: Doc = {}
+
+
+def shared(name: str, schema: Doc) -> Doc:
+    """A reference to ``schema``, kept once under components as ``name``."""
+    SHARED_SCHEMAS[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
 
 HEALTH_PATHS: Doc = {
     "/healthz": {
@@ -88,11 +142,33 @@ HEALTH_PATHS: Doc = {
 }
 
 
+def with_common_responses(path: str, method: str, operation: Doc) -> Doc:
+    """The operation with the responses of the layers around it added."""
+    responses = {**SERVER_ERRORS}
+    if method in ("post", "put", "patch"):
+        responses.update(BODY_ERRORS)
+    if BEARER in operation.get("security", [BEARER]):  # the API's credentials
+        responses.update(AUTH_ERRORS)
+    responses.update(operation["responses"])
+    if "{" in path:
+        missing = responses.get("404")
+        if missing is None:
+            responses["404"] = _ref("NoRoute")
+        elif "$ref" not in missing:
+            content = {**COMMON_RESPONSES["NoRoute"]["content"]}
+            content.update(missing.get("content", {}))
+            responses["404"] = {**missing, "content": content}
+    return {**operation, "responses": responses}
+
+
 def build_document(fragments: Iterable[Doc]) -> Doc:
     """Merge path fragments into one OpenAPI 3.1 document."""
     paths: Doc = {}
     for fragment in fragments:
-        paths.update(fragment)
+        for name, item in fragment.items():
+            paths[name] = {
+                m: with_common_responses(name, m, o) for m, o in item.items()
+            }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -108,13 +184,15 @@ def build_document(fragments: Iterable[Doc]) -> Doc:
         "servers": [{"url": "/"}],
         "x-vigil-conventions": {
             "errors": 'All errors: `{"error": "..."}`; unknown paths 404, wrong '
-            "method 405, malformed JSON 400, non-JSON body 415, oversized body 413, "
-            "a body not complete VIGIL_BODY_TIMEOUT_S (default 30) after the request "
-            "408 (the connection closes). Errors of the HTTP framing itself, "
-            "answered by the server before the app sees the request, are JSON too: "
-            "request line (URL) over 4094 bytes 414, a header over 8190 bytes or "
-            "more than 100 headers 431, a malformed request line or header 400; "
-            "the connection closes after them.",
+            "method 405 (with Allow), malformed JSON 400, non-JSON body 415, "
+            "oversized body 413, a body not complete VIGIL_BODY_TIMEOUT_S (default "
+            "30) after the request 408 (the connection closes). An invalid field is "
+            "a 400 whose `field` names it. Body strings are trimmed; a blank one is "
+            "refused unless noted. Errors of the HTTP framing itself, answered by "
+            "the server before the app sees the request, are JSON too: request line "
+            "(URL) over 4094 bytes 414, a header over 8190 bytes or more than 100 "
+            "headers 431, a malformed request line or header 400; the connection "
+            "closes after them.",
             "headers": "Every answer carries `X-Content-Type-Options: nosniff`, "
             "and `Cache-Control: no-store` unless it sets its own: the console's "
             "pages and static files, the public dashboard page, the SSE streams "
@@ -144,8 +222,10 @@ def build_document(fragments: Iterable[Doc]) -> Doc:
                     "type": "object",
                     "required": ["error"],
                     "properties": {"error": {"type": "string"}},
-                }
+                },
+                **SHARED_SCHEMAS,
             },
+            "responses": COMMON_RESPONSES,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "metricsToken": {
@@ -155,7 +235,7 @@ def build_document(fragments: Iterable[Doc]) -> Doc:
                 },
             },
         },
-        "security": [{"bearer": []}],
+        "security": [BEARER],
     }
 
 

@@ -2,38 +2,109 @@
 
 from __future__ import annotations
 
-from api.openapi.core_paths import (
+from api.openapi.parts import (
     PAGE,
     PAGED_IN_ENVELOPE,
+    QUANTITY_SLUG,
+    TIME,
+    TIME_PARAM,
+    UUID,
+    UUID_TEXT,
+    WS,
     Doc,
+    choice,
     edits,
+    free_text,
+    integer,
     line,
+    nullable,
+    number,
     obj,
     op,
     path,
     q,
-    with_props,
+    sse_event,
+    text,
 )
+from api.resources.alerts import STATUSES
+from domain.alert_rules import TARGET_FIELDS, TARGETS
+from domain.alerting import KINDS, SEVERITIES
 
-RULE = obj(
-    ["name", "condition"],
-    target_type="string",
-    binding_id="string",
-    device_id="string",
-    field_id="string",
-    site_id="string",
-    quantity_slug="string",
-    condition="string",
-    threshold="number",
-    low="number",
-    high="number",
-    hysteresis="number",
-    silence_s="number",
-    severity="string",
-    for_s="number",
-    enabled="boolean",
-)
-RULE = with_props(RULE, name=line())
+
+def _target_branch(kind: str) -> Doc:
+    """The fields a target type needs (binding: also when target_type is absent)."""
+    allowed: list[str | None] = [kind, None] if kind == "binding" else [kind]
+    branch: Doc = {
+        "properties": {"target_type": {"enum": allowed}},
+        "required": list(TARGET_FIELDS[kind]),
+    }
+    if kind != "binding":
+        branch["required"].append("target_type")
+    return branch
+
+
+_THRESHOLD = ("above", "below", "rate_of_change")
+# A position on the alerts topic (Python's int() reads it); empty: none.
+EVENT_ID: Doc = {
+    "type": "string",
+    "anyOf": [{"pattern": f"^{WS}*[-+]?[0-9]+{WS}*$"}, {"maxLength": 0}],
+}
+RULE_PROPERTIES: Doc = obj(
+    [],
+    name=line(),
+    target_type=nullable(choice(*TARGETS)),
+    binding_id=UUID_TEXT,
+    device_id=UUID_TEXT,
+    field_id=UUID_TEXT,
+    site_id=UUID_TEXT,
+    quantity_slug=QUANTITY_SLUG,
+    condition=choice(*KINDS),
+    threshold=nullable(number(-1e300)),
+    low=nullable(number(-1e300)),
+    high=nullable(number(-1e300)),
+    hysteresis=nullable(number(0)),
+    silence_s=nullable(number(0)),
+    severity=nullable(choice(*SEVERITIES)),
+    for_s=nullable(number(0)),
+    enabled=nullable({"type": "boolean"}),
+)["properties"]
+RULE: Doc = {
+    "type": "object",
+    "required": ["name", "condition"],
+    "properties": RULE_PROPERTIES,
+    "allOf": [
+        {"oneOf": [_target_branch(kind) for kind in TARGETS]},
+        {
+            "oneOf": [
+                {
+                    "properties": {
+                        "condition": {"enum": list(_THRESHOLD)},
+                        "threshold": number(-1e300),
+                    },
+                    "required": ["threshold"],
+                },
+                {
+                    "properties": {
+                        "condition": {"const": "outside"},
+                        "low": number(-1e300),
+                        "high": number(-1e300),
+                    },
+                    "required": ["low", "high"],
+                    "description": "low < high",
+                },
+                {
+                    "properties": {
+                        "condition": {"const": "no_data"},
+                        "silence_s": {"type": "number", "exclusiveMinimum": 0},
+                    },
+                    "required": ["silence_s"],
+                },
+            ]
+        },
+    ],
+}
+# An edit is merged into the stored rule, and the result is checked as a new rule.
+RULE_EDIT: Doc = {"type": "object", "properties": RULE_PROPERTIES}
 RULE_NOTE = (
     "A rule targets a binding (`target_type: binding`, default, with `binding_id`), "
     "a device's quantity (`device_quantity`: `device_id` + `quantity_slug`), a "
@@ -50,8 +121,17 @@ RULE_NOTE = (
 )
 
 
-def crud(collection: str, item: str, noun: str, tag: str, body: Doc, note: str) -> Doc:
-    """List/create on ``collection`` and get/edit/delete on ``{item}`` of it."""
+def crud(
+    collection: str,
+    item: str,
+    noun: str,
+    tag: str,
+    bodies: tuple[Doc, Doc],
+    note: str,
+) -> Doc:
+    """List/create on ``collection`` and get/edit/delete on ``{item}`` of it
+    (``bodies``: what a create and what an edit take)."""
+    body, edit = bodies
     plural = "rules" if noun == "rule" else f"{noun}s"
     one = [path(item)]
     return {
@@ -73,7 +153,7 @@ def crud(collection: str, item: str, noun: str, tag: str, body: Doc, note: str) 
                     f"Change a {noun} (given fields replace the stored ones; the "
                     "whole definition is checked again and applies to new data).",
                     tag,
-                    body=body,
+                    body=edit,
                     params=one,
                     description=note,
                 )
@@ -84,7 +164,7 @@ def crud(collection: str, item: str, noun: str, tag: str, body: Doc, note: str) 
 
 
 ALERT_PATHS: Doc = crud(
-    "/api/v1/alerts/rules/", "rule_id", "rule", "alerts", RULE, RULE_NOTE
+    "/api/v1/alerts/rules/", "rule_id", "rule", "alerts", (RULE, RULE_EDIT), RULE_NOTE
 )
 
 EVENT_NOTE = (
@@ -124,11 +204,44 @@ STREAM_NOTE = (
     "instead (`SSEClient(url, headers=...)`), with `sseclient-py` iterate "
     "`SSEClient(resp).events()`."
 )
+ALERT_EVENT = sse_event(
+    obj(
+        ["event_id", "status", "state", "severity", "at", "transition_id"],
+        event_id="string",
+        status=choice(*STATUSES),
+        state=choice(*STATUSES),
+        severity=choice(*SEVERITIES),
+        at="string",
+        transition_id="string",
+    ),
+    event={"const": "alert"},
+    id={"type": "string", "pattern": "^[0-9]+$"},
+)
 EVENT_FILTERS = [
-    q("status", "active, acknowledged or resolved."),
-    q("severity", "critical, warning or info."),
-    q("device_id", "Only alerts of this device (UUID)."),
+    q("status", "active, acknowledged or resolved.", choice(*STATUSES)),
+    q("severity", "critical, warning or info.", choice(*SEVERITIES)),
+    q("device_id", "Only alerts of this device (UUID).", UUID),
 ]
+
+
+def _action(summary: str) -> Doc:
+    """Acknowledge or resolve: 200 with the alert moved on, 202 while pending."""
+    operation = op(
+        summary,
+        "alerts",
+        ok_text="The alert with its new status.",
+        params=[path("event_id")],
+        errors=("401", "403", "404", "409", "429"),
+        description=ACTION_NOTE,
+    )
+    operation["responses"]["202"] = {
+        "description": "The evaluator has not answered within 5 s: the alert as "
+        "it was, with `pending` naming the status asked for.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    return operation
+
+
 ALERT_PATHS.update(
     {
         "/api/v1/alerts/": {
@@ -143,9 +256,21 @@ ALERT_PATHS.update(
             "get": op(
                 "Live alert stream (text/event-stream).",
                 "alerts",
-                params=EVENT_FILTERS[1:]
-                + [q("last_event_id", "Same as the Last-Event-ID header.")],
+                params=[
+                    *EVENT_FILTERS[1:],
+                    q("last_event_id", "Same as the Last-Event-ID header.", EVENT_ID),
+                    {
+                        "name": "Last-Event-ID",
+                        "in": "header",
+                        "required": False,
+                        "description": "The `id` of the last event received.",
+                        "schema": EVENT_ID,
+                    },
+                ],
                 description=STREAM_NOTE,
+                ok_text="A stream of Server-Sent Events (never ends by itself).",
+                ok_schema=ALERT_EVENT,
+                ok_media="text/event-stream",
             )
         },
         "/api/v1/alerts/{event_id}/": {
@@ -157,15 +282,7 @@ ALERT_PATHS.update(
             )
         },
         **{
-            f"/api/v1/alerts/{{event_id}}/{action}/": {
-                "post": op(
-                    summary,
-                    "alerts",
-                    params=[path("event_id")],
-                    errors=("401", "403", "404", "409", "429"),
-                    description=ACTION_NOTE,
-                )
-            }
+            f"/api/v1/alerts/{{event_id}}/{action}/": {"post": _action(summary)}
             for action, summary in (
                 ("acknowledge", "Acknowledge an active alert."),
                 ("resolve", "Resolve an alert by hand."),
@@ -176,17 +293,31 @@ ALERT_PATHS.update(
 
 STREAM_PATHS: Doc = {**ALERT_PATHS}
 
-FIELD = with_props(
-    obj(
-        ["name", "expression", "inputs"],
-        description="string",
-        expression="string",
-        inputs="object",
-        unit="string",
-        align_s="number",
-    ),
+FIELD_PROPERTIES: Doc = obj(
+    [],
     name=line(),
-)
+    description=nullable(free_text(2000, blank=True)),
+    expression=free_text(1000),
+    inputs={
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 16,
+        "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+        "additionalProperties": {"type": "string"},
+        "description": "Variable name (an identifier) -> binding id of the org.",
+    },
+    unit=nullable(text(100)),
+    align_s=nullable(number(0.001, 86_400)),
+)["properties"]
+FIELD: Doc = {
+    "type": "object",
+    "required": ["name", "expression", "inputs"],
+    "properties": FIELD_PROPERTIES,
+}
+# An edit is merged into the stored field and checked whole again.
+FIELD_EDIT: Doc = {"type": "object", "properties": FIELD_PROPERTIES}
+# No body at all reads as `{}`; a body given must be an object (`null` too is a 400).
+BACKFILL: Doc = obj([], start=nullable(TIME), end=nullable(TIME))
 FIELD_NOTE = (
     "A field is an expression over named inputs, each a binding of the caller's org "
     '(possibly on different devices): `{"name": "Pump power", "expression": '
@@ -224,7 +355,12 @@ BACKFILL_NOTE = (
 STREAM_PATHS.update(
     {
         **crud(
-            "/api/v1/prism/fields/", "field_id", "field", "prism", FIELD, FIELD_NOTE
+            "/api/v1/prism/fields/",
+            "field_id",
+            "field",
+            "prism",
+            (FIELD, FIELD_EDIT),
+            FIELD_NOTE,
         ),
         "/api/v1/prism/fields/{field_id}/backfill/": {
             "get": op(
@@ -238,6 +374,8 @@ STREAM_PATHS.update(
                 "prism",
                 "202",
                 "Started",
+                body=BACKFILL,
+                body_required=False,
                 params=[path("field_id")],
                 errors=("400", "401", "403", "404", "409", "429"),
                 description=BACKFILL_NOTE,
@@ -249,12 +387,12 @@ STREAM_PATHS.update(
                 "prism",
                 params=[
                     path("field_id"),
-                    q("start", "ISO-8601 or relative (default: 24 h ago)."),
-                    q("end", "ISO-8601 or relative (default: now)."),
+                    q("start", "ISO-8601 or relative (default: 24 h ago).", TIME_PARAM),
+                    q("end", "ISO-8601 or relative (default: now).", TIME_PARAM),
                     q(
                         "max_points",
                         "Most points (default 500, at most 10000).",
-                        "integer",
+                        integer(1, 10_000),
                     ),
                 ],
                 description=(

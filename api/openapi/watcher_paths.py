@@ -3,25 +3,84 @@ actions, custom tools, channels, usage and the inbound mail webhook."""
 
 from __future__ import annotations
 
-from api.openapi.core_paths import Doc, edits, line, obj, op, path, q, with_props
+from api.openapi.parts import (
+    WS,
+    Doc,
+    choice,
+    edits,
+    email,
+    free_text,
+    integer,
+    line,
+    nullable,
+    number,
+    obj,
+    op,
+    path,
+    q,
+    strings,
+    text,
+)
+from api.validation import NO_CONTROLS
+from domain.watcher_tools import TOOL_NAME
+from domain.watchers import (
+    BUILTIN_TOOLS,
+    SEVERITIES,
+    STATUSES,
+    TEMPLATES,
+    THREAD_STATUSES,
+)
 
 W = "/api/watchers/{watcher_id}"
 WID = path("watcher_id")
 
-WATCHER = obj(
-    ["name", "system_prompt"],
-    system_prompt="string",
-    tools="array",
-    silence_hours="number",
-    tick_interval="number",
-    model="string",
-    template_id="string",
-    status="string",
-    reactivity="number",
-    memory_sensitivity="number",
-    subscriptions="object",
-)
-WATCHER = with_props(WATCHER, name=line())
+
+def some_given(*names: str) -> list[Doc]:
+    """``anyOf`` branches: at least one of ``names`` is given and not null."""
+    return [
+        {"required": [n], "properties": {n: {"not": {"type": "null"}}}} for n in names
+    ]
+
+
+SUBSCRIPTIONS: Doc = {
+    "type": ["object", "null"],
+    "properties": {
+        "site_ids": nullable(strings()),
+        "device_ids": nullable(strings()),
+        "rule_ids": nullable(strings()),
+        "severities": nullable(strings(choice(*SEVERITIES))),
+    },
+}
+WATCHER_PROPERTIES: Doc = {
+    "name": nullable(line()),
+    "system_prompt": nullable(free_text(20_000)),
+    "tools": nullable(
+        strings(
+            {"type": "string", "minLength": 1, "maxLength": 64, "pattern": NO_CONTROLS}
+        )
+    ),
+    "silence_hours": nullable(number(0.0001, 8760)),
+    "tick_interval": nullable(number(0.01, 525_600)),
+    "model": nullable(text(200)),
+    "template_id": nullable(choice(*TEMPLATES)),
+    "status": nullable(choice(*STATUSES)),
+    "reactivity": nullable(number(0, 10)),
+    "memory_sensitivity": nullable(number(0, 10)),
+    "subscriptions": SUBSCRIPTIONS,
+}
+WATCHER: Doc = {
+    "type": "object",
+    "properties": WATCHER_PROPERTIES,
+    "allOf": [
+        {"anyOf": some_given("name")},
+        {"anyOf": some_given("system_prompt", "template_id")},
+    ],
+}
+WATCHER_EDIT: Doc = {
+    "type": "object",
+    "properties": WATCHER_PROPERTIES,
+    "anyOf": some_given(*WATCHER_PROPERTIES),
+}
 WATCHER_NOTE = (
     'Defaults: `tools` `["send_alert"]`, `silence_hours` 48, `tick_interval` 60 '
     "(minutes), `model` VIGIL_LLM_MODEL (default `gpt-4.1-mini`), `status` active, "
@@ -61,15 +120,54 @@ ACTION_NOTE = (
     "platform_alert, manual (invoke), digest. Newest first; `?limit` 1-1000 "
     "(default 50), `?thread_id`."
 )
-TOOL = obj(
-    ["name", "description", "webhook_url"],
-    description="string",
-    webhook_url="string",
-    headers="object",
-    parameter_schema="object",
-    enabled="boolean",
-)
-TOOL = with_props(TOOL, name=line(64))
+# An http(s) URL with a host name or dotted IPv4 address, no credentials, an
+# optional port from 1 (around it: white space, trimmed).
+_LABEL = "[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_NAME = rf"({_LABEL}\.){{0,2}}[A-Za-z_]([A-Za-z0-9_-]{{0,61}}[A-Za-z0-9_])?"
+_HOST = rf"({_NAME}|({_OCTET}\.){{3}}{_OCTET})"
+URL: Doc = {
+    "type": "string",
+    "maxLength": 2048,
+    "pattern": f"^{WS}*[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(:[1-9][0-9]{{0,3}})?(/[!-~]*)?"
+    f"{WS}*$",
+}
+TOOL_PROPERTIES: Doc = {
+    "name": {
+        "type": "string",
+        "pattern": f"^{WS}*" + TOOL_NAME.pattern[1:-1] + f"{WS}*$",
+        "not": {"enum": sorted(BUILTIN_TOOLS)},
+    },
+    "description": free_text(2000),
+    "webhook_url": URL,
+    "headers": {
+        "type": ["object", "null"],
+        "description": "Sent with each call; names and values without control "
+        "characters.",
+        "propertyNames": {"pattern": NO_CONTROLS},
+        "additionalProperties": {"type": "string", "pattern": NO_CONTROLS},
+    },
+    "parameter_schema": {
+        "type": ["object", "null"],
+        "description": "A valid JSON Schema (2020-12): a map of parameter name to "
+        "its schema, or a whole object schema.",
+    },
+    "enabled": {"type": ["boolean", "null"]},
+}
+TOOL: Doc = {
+    "type": "object",
+    "required": ["name", "description", "webhook_url"],
+    "properties": TOOL_PROPERTIES,
+}
+TOOL_EDIT: Doc = {
+    "type": "object",
+    "properties": {
+        **{n: nullable(TOOL_PROPERTIES[n]) for n in ("name", "description")},
+        "webhook_url": nullable(URL),
+        **{n: TOOL_PROPERTIES[n] for n in ("headers", "parameter_schema", "enabled")},
+    },
+    "anyOf": some_given(*TOOL_PROPERTIES),
+}
 TOOL_NOTE = (
     "`parameter_schema` is either a map of parameter name to its JSON schema (as "
     "in the reference) or a full object schema; it must be a valid JSON schema "
@@ -82,7 +180,29 @@ TOOL_NOTE = (
     "sha256=HMAC(signing_secret, timestamp + '.' + body)`. Tool names are unique "
     "per watcher (409)."
 )
-CHANNEL = obj(["type", "destination"], type="string", destination="string")
+# An email channel's address: one the mailer sends to (api.validation.EMAIL).
+MAILBOX: Doc = email(
+    2048,
+    description="An email address: a dot-atom local part of at most 64 "
+    "characters, a domain of dot-separated DNS labels.",
+)
+CHANNEL: Doc = {
+    **obj(["type", "destination"], type=choice("email", "webhook")),
+    "oneOf": [
+        {"properties": {"type": {"const": "email"}, "destination": MAILBOX}},
+        {"properties": {"type": {"const": "webhook"}, "destination": URL}},
+    ],
+}
+CHANNEL_EDIT: Doc = {
+    "type": "object",
+    "description": "`destination` must suit the channel's type: an email address "
+    "or a webhook URL.",
+    "properties": {
+        "destination": {"anyOf": [MAILBOX, URL, {"type": "null"}]},
+        "enabled": {"type": ["boolean", "null"]},
+    },
+    "anyOf": some_given("destination", "enabled"),
+}
 CHANNEL_NOTE = (
     "`type` email or webhook (else 400; fixed after creation). Alerts "
     "(`send_alert`) go to every enabled channel: email through VIGIL_SMTP_RELAY, "
@@ -115,6 +235,37 @@ INVOKE_NOTE = (
 )
 
 
+INVOKE: Doc = {
+    "type": "object",
+    "description": "Optional: no body reads as {}; a body given must be an object "
+    "(`null` too is a 400).",
+    "properties": {
+        "message": nullable(free_text(20_000)),
+        "query": nullable(free_text(20_000)),
+    },
+    "not": {"type": "object", "allOf": some_given("message", "query")},
+}
+THREAD_EDIT: Doc = {
+    "type": "object",
+    "properties": {
+        "status": nullable(choice(*THREAD_STATUSES)),
+        "summary": nullable(free_text(10_000, blank=True)),
+        "flags": {"type": ["object", "null"]},
+    },
+    "anyOf": some_given("status", "summary", "flags"),
+}
+IMPORTANCE = nullable(integer(1, 5))
+MEMORY_EDIT: Doc = {
+    "type": "object",
+    "properties": {
+        "content": nullable(free_text(10_000)),
+        "importance": IMPORTANCE,
+        "obsolete": {"type": ["boolean", "null"]},
+    },
+    "anyOf": some_given("content", "importance", "obsolete"),
+}
+
+
 def _one(summary: str, tag: str, params: list[Doc], **kw: object) -> Doc:
     return op(summary, tag, params=params, **kw)  # type: ignore[arg-type]
 
@@ -137,7 +288,7 @@ WATCHER_PATHS: Doc = {
             op(
                 "Change a watcher (at least one field, else 400).",
                 "watchers",
-                body=WATCHER,
+                body=WATCHER_EDIT,
                 params=[WID],
                 description=WATCHER_NOTE,
             )
@@ -153,7 +304,8 @@ WATCHER_PATHS: Doc = {
         "post": op(
             "Invoke the agent now.",
             "watchers",
-            body=obj([], message="string", query="string"),
+            body=INVOKE,
+            body_required=False,
             params=[WID],
             description=INVOKE_NOTE,
         )
@@ -175,7 +327,16 @@ THREAD_PATHS: Doc = {
         "get": op(
             'List threads: `{"threads": [...]}`.',
             "threads",
-            params=[WID, q("status", "active, watching, resolved or ignored")],
+            params=[
+                WID,
+                q(
+                    "status",
+                    "active, watching, resolved or ignored",
+                    choice(*THREAD_STATUSES),
+                ),
+                q("limit", "1-1000, default 100", integer(1, 1000)),
+                q("offset", "Threads to skip (default 0)", integer(0, 10**9)),
+            ],
             description=THREAD_NOTE,
         )
     },
@@ -191,7 +352,7 @@ THREAD_PATHS: Doc = {
                 "Set a thread's status, summary or flags (at least one, else 400): "
                 '`{"thread": {...}}`.',
                 "threads",
-                body=obj([], status="string", summary="string", flags="object"),
+                body=THREAD_EDIT,
                 params=_TID,
             )
         ),
@@ -211,7 +372,7 @@ THREAD_PATHS: Doc = {
             "actions",
             params=[
                 WID,
-                q("limit", "1-1000, default 50", "integer"),
+                q("limit", "1-1000, default 50", integer(1, 1000)),
                 q("thread_id", "Only this thread's actions"),
             ],
             description=ACTION_NOTE,
@@ -233,7 +394,7 @@ MEMORY_PATHS: Doc = {
             "memory",
             "201",
             '`{"memory": {...}}`',
-            obj(["content"], content="string", importance="integer"),
+            obj(["content"], content=free_text(10_000), importance=IMPORTANCE),
             params=[WID],
             description=MEMORY_NOTE,
         ),
@@ -243,9 +404,7 @@ MEMORY_PATHS: Doc = {
             op(
                 'Change a memory (at least one field, else 400): `{"memory": {...}}`.',
                 "memory",
-                body=obj(
-                    [], content="string", importance="integer", obsolete="boolean"
-                ),
+                body=MEMORY_EDIT,
                 params=_M,
                 description=MEMORY_NOTE,
             )
@@ -254,6 +413,19 @@ MEMORY_PATHS: Doc = {
     },
 }
 
+# Any media type is read as the raw mail; message/rfc822 is what senders use.
+RAW_MAIL: Doc = {
+    "requestBody": {
+        "required": True,
+        # No type: the bytes are the mail, whatever JSON they might also read as.
+        "content": {
+            "message/rfc822": {
+                "schema": {"type": "string", "format": "binary", "minLength": 1},
+                "description": "The raw mail (RFC 822 / 5322).",
+            }
+        },
+    }
+}
 _TL = [WID, path("tool_id")]
 _CH = [WID, path("channel_id")]
 TOOL_PATHS: Doc = {
@@ -276,7 +448,7 @@ TOOL_PATHS: Doc = {
             op(
                 "Change a custom tool (at least one field, else 400).",
                 "tools",
-                body=TOOL,
+                body=TOOL_EDIT,
                 params=_TL,
                 description=TOOL_NOTE,
             )
@@ -310,7 +482,7 @@ TOOL_PATHS: Doc = {
             op(
                 "Change a channel's destination or enabled (at least one).",
                 "channels",
-                body=obj([], destination="string", enabled="boolean"),
+                body=CHANNEL_EDIT,
                 params=_CH,
                 description=CHANNEL_NOTE,
             )
@@ -328,7 +500,8 @@ TOOL_PATHS: Doc = {
         )
     },
     "/api/inbound/{ingest_token}": {
-        "post": op(
+        "post": RAW_MAIL
+        | op(
             "File a raw mail (`message/rfc822` body) for the watcher owning the "
             "token, for mail services that forward by webhook.",
             "watchers",
@@ -338,7 +511,8 @@ TOOL_PATHS: Doc = {
             errors=("400", "404", "413", "429"),
             public=True,
             description="No credential: the token is the address. Unknown token: "
-            "404. The same mail arrives on the SMTP inbox at VIGIL_SMTP_HOST:"
+            "404. A body that is empty or not a mail: 400; over VIGIL_MAIL_MAX_BYTES: "
+            "413. The same mail arrives on the SMTP inbox at VIGIL_SMTP_HOST:"
             "VIGIL_SMTP_PORT for `ingestion_address` (550 at RCPT for unknown "
             "addresses, 552 over VIGIL_MAIL_MAX_BYTES). A mail is acknowledged once "
             "it is durable. Paths of this reference also answer with a trailing "

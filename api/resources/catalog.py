@@ -14,15 +14,19 @@ STATUSES = ("official", "community", "pending")
 
 
 def _class_param(req: falcon.asgi.Request, *names: str) -> str | None:
+    """The first of ``names`` given (the others are aliases); each one given must
+    be a class, so a bad alias is refused rather than ignored."""
+    chosen = None
     for name in names:
         value = req.get_param(name)
-        if value:
-            if value not in quantities.CLASSES:
-                raise ValidationError(
-                    name, f"must be one of {', '.join(quantities.CLASSES)}"
-                )
-            return value
-    return None
+        if not value:
+            continue
+        if value not in quantities.CLASSES:
+            raise ValidationError(
+                name, f"must be one of {', '.join(quantities.CLASSES)}"
+            )
+        chosen = chosen or value
+    return chosen
 
 
 class Quantities:
