@@ -4,6 +4,8 @@ the CPU time and memory of every process of its tree (read from ``/proc``)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -89,13 +91,32 @@ class DevServer:
             return self.proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.kill_broker()
             return self.proc.wait()
 
-    def kill_group(self) -> None:
-        """SIGKILL every process of its group at once (needs ``own_group``)."""
+    def kill_group(self, broker: bool = False) -> None:
+        """SIGKILL every process of its group at once (needs ``own_group``). The
+        embedded broker runs detached and survives that, as it survives a real
+        crash (the next start adopts it), unless ``broker``."""
         assert self.proc is not None and self.own_group  # noqa: S101
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
+        if broker:
+            self.kill_broker()
+
+    def broker_pid(self) -> int | None:
+        """The embedded broker's pid, from the record ``vigil dev`` keeps."""
+        try:
+            return int(json.loads((self.data_dir / "tansu.json").read_text())["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def kill_broker(self) -> None:
+        """SIGKILL the embedded broker (its topics are gone with it)."""
+        pid = self.broker_pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]

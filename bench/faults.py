@@ -6,8 +6,9 @@ Roles, chosen in turn:
 - ``api``: one gunicorn API worker (the master starts a new one);
 - ``stream``: the stream worker (chDB, projectors, Faust, the SMTP inbox; ``vigil
   dev`` starts a new one);
-- ``group``: the whole process group, embedded broker included (the harness starts
-  ``vigil dev`` again).
+- ``group``: ``vigil dev``'s whole process group (the harness starts ``vigil dev``
+  again). The embedded broker runs detached and survives, as it survives a real
+  crash of ``vigil dev``, and the new ``vigil dev`` adopts it with its topics.
 
 Load during every round: 3 threads posting batches of 100 measurements (one
 binding), 1 thread posting 100.0 / 0.0 in turn to a binding an alert rule watches
@@ -29,10 +30,11 @@ reads ClickHouse directly (chDB). The invariants:
   message and one ``email_received`` invocation;
 - entities: every site acknowledged (201) is listed afterwards.
 
-The embedded broker keeps topics in memory; a ``group`` kill takes it along. What
-ClickHouse holds survives (writes are acknowledged once stored there:
-``VIGIL_ACK_AFTER=projection``), but what the broker held and the stream agents had
-not acted on yet does not. The tally says which invariant each role broke.
+The embedded broker keeps topics in memory. A kill of the broker itself (not a role
+here) keeps what ClickHouse holds (writes are acknowledged once stored there:
+``VIGIL_ACK_AFTER=projection``; ``bench/crash_ingest.py`` kills it too), but what
+only the broker held (the alert evaluator's table, records the agents had not acted
+on yet) goes with it. The tally says which invariant each role broke.
 
 ``tests/faults/test_faults.py`` runs a short version. Usage:
 ``.venv/bin/python bench/faults.py [--faults 100] [--roles api,stream,group]
@@ -561,7 +563,7 @@ def run(
         server.stop()
     except BaseException:
         if server.proc is not None and server.proc.poll() is None:
-            server.kill_group()  # never leave a vigil dev running behind
+            server.kill_group(broker=True)  # leave no vigil dev or broker behind
         raise
     count(data_dir, load, rule_id, tally)
     tally.seconds = time.perf_counter() - t0

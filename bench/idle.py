@@ -89,7 +89,7 @@ def measure(idle_wait_ms: int | None, seconds: float) -> list[dict[str, float]]:
             live = cpu_over(server.processes(), seconds)
             stop.set()
         finally:
-            server.kill_group()
+            server.kill_group(broker=True)
     return [idle, live]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import logging
 import os
 import signal
@@ -37,6 +38,47 @@ def die_with_parent() -> None:
     killed dev stack or test run leaves no broker behind."""
     if _PRCTL is not None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    with contextlib.suppress(OSError):
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"  # not a zombie
+    return True
+
+
+def _is_tansu(pid: int, port: int) -> bool:
+    """Whether ``pid`` is a Tansu broker listening on ``port`` (not a process that
+    took the pid over since)."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return (
+        bool(args)
+        and b"tansu" in Path(args[0].decode(errors="replace")).name.encode()
+        and any(a.endswith(f":{port}".encode()) for a in args)
+    )
+
+
+def _end(pid: int, timeout: float) -> bool:
+    """SIGTERM ``pid`` (not our child), then SIGKILL once ``timeout`` passes."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    return True
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -81,12 +123,19 @@ class TansuBroker:
         host: str = "127.0.0.1",
         port: int | None = None,
         log_file: Path | None = None,
+        record: Path | None = None,
     ) -> None:
         self.binary = tansu_binary(binary)
         self.host = host
         self.port = port or free_port(host)
         self.log_file = log_file
+        # With a record the broker is detached: it outlives whoever started it (a
+        # kill -9 of vigil dev's process group leaves it and its topics), and the
+        # record (pid, address) lets the next start adopt it. Without one it dies
+        # with its parent (tests).
+        self.record = record
         self._proc: subprocess.Popen[bytes] | None = None
+        self._pid: int | None = None  # an adopted broker's process
         self._owner = os.getpid()  # forked children (gunicorn workers) never stop it
 
     @property
@@ -112,9 +161,12 @@ class TansuBroker:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - only async-signal-safe work
+            preexec_fn=None if self.record else die_with_parent,  # noqa: PLW1509
         )
         self._wait_listening(timeout)
+        if self.record is not None:
+            where = {"pid": self._proc.pid, "host": self.host, "port": self.port}
+            self.record.write_text(json.dumps(where))
         log.info(
             "tansu broker listening on %s (pid %s)", self.bootstrap, self._proc.pid
         )
@@ -137,20 +189,50 @@ class TansuBroker:
         if os.getpid() != self._owner:
             return False
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return False
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout)
-        return True
+        pid, self._pid = self._pid, None
+        if self.record is not None:
+            self.record.unlink(missing_ok=True)
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+            return True
+        if pid is not None and _alive(pid):
+            return _end(pid, timeout)
+        return False
 
     @property
     def running(self) -> bool:
         """Whether the subprocess is alive."""
+        if self._pid is not None:
+            return _alive(self._pid)
         return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs."""
+        return self._proc.pid if self._proc is not None else self._pid
+
+    @classmethod
+    def adopt(cls, record: Path, binary: str = "") -> TansuBroker | None:
+        """The detached broker ``record`` names, if it still runs and listens (a
+        kill -9 of the process that started it left it); else None (and the stale
+        record is removed)."""
+        try:
+            found = json.loads(record.read_text())
+            pid, host, port = int(found["pid"]), str(found["host"]), int(found["port"])
+        except (OSError, ValueError, KeyError, TypeError):
+            record.unlink(missing_ok=True)
+            return None
+        if not (_is_tansu(pid, port) and port_taken(host, port)):
+            record.unlink(missing_ok=True)
+            return None
+        broker = cls(binary, host=host, port=port, record=record)
+        broker._pid = pid
+        return broker
 
     def __enter__(self) -> TansuBroker:
         return self.start()

@@ -129,31 +129,50 @@ def stop_all(worker: StreamWorker | None, broker: Any) -> None:
 
 
 def start_broker(settings: Settings) -> Any:
-    """The embedded Tansu broker, unless VIGIL_KAFKA_BOOTSTRAP names a cluster."""
+    """The embedded Tansu broker, unless VIGIL_KAFKA_BOOTSTRAP names a cluster.
+
+    It runs detached, recorded in ``<data dir>/tansu.json``: a ``kill -9`` of
+    ``vigil dev``'s process group leaves it running with its topics (in memory),
+    consumer offsets and Faust changelogs, and the next ``vigil dev`` on that data
+    directory adopts it, so no stream state is lost. ``vigil dev`` stopped
+    normally (Ctrl-C, SIGTERM) stops it."""
     if settings.kafka_bootstrap:
         return None
     from infra.broker import TansuBroker, port_taken
 
-    port = settings.broker_port
-    if port and port_taken("127.0.0.1", port):
-        if "VIGIL_BROKER_PORT" in os.environ:
-            raise InfraError(
-                f"port {port} (VIGIL_BROKER_PORT) is taken: choose another, or 0"
-            )
+    record = settings.data_dir / "tansu.json"
+    broker = TansuBroker.adopt(record, settings.tansu_bin)
+    if broker is not None:
         print(
-            f"vigil: port {port} is taken; the embedded broker uses a free port "
-            "(set VIGIL_BROKER_PORT to choose)",
+            f"vigil: the embedded Tansu broker on {broker.bootstrap} (pid "
+            f"{broker.pid}) outlived the last vigil dev; using it, topics intact",
             flush=True,
         )
-        port = 0
-    broker = TansuBroker(
-        settings.tansu_bin, port=port or None, log_file=settings.data_dir / "tansu.log"
-    ).start()
+    else:
+        port = settings.broker_port
+        if port and port_taken("127.0.0.1", port):
+            if "VIGIL_BROKER_PORT" in os.environ:
+                raise InfraError(
+                    f"port {port} (VIGIL_BROKER_PORT) is taken: choose another, or 0"
+                )
+            print(
+                f"vigil: port {port} is taken; the embedded broker uses a free port "
+                "(set VIGIL_BROKER_PORT to choose)",
+                flush=True,
+            )
+            port = 0
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        broker = TansuBroker(
+            settings.tansu_bin,
+            port=port or None,
+            log_file=settings.data_dir / "tansu.log",
+            record=record,
+        ).start()
+        print(f"vigil: embedded Tansu broker on {broker.bootstrap}", flush=True)
     os.environ["VIGIL_KAFKA_BOOTSTRAP"] = broker.bootstrap
     # The embedded broker keeps topics in memory: acknowledge a write only once
     # ClickHouse has it, so a crash of any process loses nothing acknowledged.
     os.environ.setdefault("VIGIL_ACK_AFTER", "projection")
-    print(f"vigil: embedded Tansu broker on {broker.bootstrap}", flush=True)
     return broker
 
 

@@ -2,14 +2,20 @@
 
 An alert (``event_id``) is one firing of a rule on a series; its transitions
 (active, acknowledged, resolved) are rows. The alert's status is its furthest
-transition (the lifecycle only moves forward), so a list is one GROUP BY. A
-transition re-sent after a worker crash is a second row with the same
-``transition_id`` (kept, MergeTree): queries group it away, and the replay keeps
-its first offset, the one the live stream delivered.
+transition (the lifecycle only moves forward), so a list is one GROUP BY.
+
+The evaluator sends a transition before its table state is saved, so a stream
+worker killed in between sends it again after the restart (same ``transition_id``,
+a later offset on the topic: consumers of ``vigil.alerts.v1`` dedupe by id). The
+projection skips an id it already stored, remembering the most recent
+:data:`RECENT_IDS` (read back from ClickHouse whenever it resumes); should one slip
+past that, queries still group it away.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +29,9 @@ from projections.sink import MICROS, POSITION
 from schemas.alerts import AlertTransitioned, decode_transition
 from schemas.codec import decode_or_skip
 from schemas.topics import ALERTS_TOPIC
+
+log = logging.getLogger(__name__)
+RECENT_IDS = 50_000  # transition ids the projection remembers having stored
 
 _COLUMNS: list[tuple[str, pa.DataType]] = [
     ("transition_id", pa.string()),
@@ -61,6 +70,25 @@ class AlertsProjection:
         ]
     )
 
+    def __init__(self) -> None:
+        self._stored: OrderedDict[str, None] = OrderedDict()
+
+    async def resumed(self, store: AsyncStore, table: str) -> None:
+        """Remember the ids of the most recent transitions already stored."""
+        rows = await store.query(
+            f"SELECT toString(transition_id) FROM {table} "  # noqa: S608 - our table
+            f"ORDER BY at DESC LIMIT {RECENT_IDS}"
+        )
+        self._stored.clear()
+        for (transition,) in reversed(rows.rows):
+            self._remember(str(transition))
+
+    def _remember(self, transition: str) -> None:
+        self._stored[transition] = None
+        self._stored.move_to_end(transition)
+        while len(self._stored) > RECENT_IDS:
+            self._stored.popitem(last=False)
+
     def columns(
         self,
         topic_id: str,
@@ -69,10 +97,14 @@ class AlertsProjection:
         key: bytes | None,
         value: bytes,
     ) -> dict[str, list[Any]] | None:
-        """The transition as one row."""
+        """The transition as one row; None for one already stored."""
         event = decode_or_skip(decode_transition, value, offset, "alert transition")
         if event is None:
             return None
+        if event.transition_id in self._stored:
+            log.info("alert transition %s sent again: skipped", event.transition_id)
+            return None
+        self._remember(event.transition_id)
         row = {name: getattr(event, name) for name, _ in _COLUMNS}
         row["transition_id"] = event.transition_id
         row.update(topic_id=topic_id, partition=partition, offset=offset)

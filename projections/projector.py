@@ -229,6 +229,9 @@ class Projector:
             log.debug(
                 "%s partition %s resumes at %s", self.table, tp.partition, resume_at
             )
+        resumed = getattr(self.projection, "resumed", None)
+        if resumed is not None:  # e.g. what it already stored, to skip resends
+            await resumed(self.store, self.table)
         self.resumed_at = time.monotonic()
 
     async def _revoked(self, revoked: set[TopicPartition]) -> None:

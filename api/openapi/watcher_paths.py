@@ -313,7 +313,9 @@ WATCHER_PATHS: Doc = {
     f"{W}/digest": {
         "post": _one(
             "Mail a digest of the active threads to the watcher's email channels: "
-            '`{"digest": {subject, text, recipients, threads, sent}}`.',
+            '`{"digest": {subject, text, recipients, failed, threads, sent}}`: '
+            "`failed` lists `{to, error}` per recipient the mail could not go to "
+            "(the digest still answers 200; `sent` is true when one went at least).",
             "watchers",
             [WID],
         )

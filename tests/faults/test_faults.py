@@ -1,6 +1,7 @@
-"""Fault injection, short: ``kill -9`` of an API worker and of the stream worker of
-``vigil dev`` under ingest, alert, mail and entity load, then every invariant of
-``bench/faults.py`` (which runs 100 faults and records the tally)."""
+"""Fault injection, short: ``kill -9`` of an API worker, of the stream worker and of
+``vigil dev``'s whole process group under ingest, alert, mail and entity load, then
+every invariant of ``bench/faults.py`` (which runs 100 faults and records the
+tally)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 from bench.faults import report, run
 
 
-def test_killed_api_and_stream_workers_lose_and_repeat_nothing(tmp_path: Path) -> None:
-    tally = run(tmp_path, faults=2, roles=("api", "stream"))
+def test_killed_workers_and_process_group_lose_and_repeat_nothing(
+    tmp_path: Path,
+) -> None:
+    tally = run(tmp_path, faults=3, roles=("api", "stream", "group"))
     summary = "\n".join(report(tally))
     assert tally.measurements_acked > 0 and tally.mails > 0 and tally.sites > 0, summary
     assert tally.crossings > 0, summary

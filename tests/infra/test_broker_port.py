@@ -3,6 +3,8 @@ answer when the port is taken."""
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from infra import InfraError
-from infra.broker import free_port, port_taken
+from infra.broker import TansuBroker, free_port, port_taken
 from infra.settings import Settings
 from infra.topology import start_broker
 
@@ -74,3 +76,33 @@ def test_a_taken_port_that_was_asked_for_is_an_error(
     monkeypatch.setenv("VIGIL_BROKER_PORT", str(held_port))
     with pytest.raises(InfraError, match="VIGIL_BROKER_PORT"):
         start_broker(Settings.from_env(data_dir=tmp_path))
+
+
+def test_a_broker_left_running_is_adopted_by_the_next_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """vigil dev's broker is detached and recorded: a kill -9 of vigil dev leaves it
+    with its topics, and the next start on the same data directory uses it."""
+    settings = Settings.from_env({}, data_dir=tmp_path, broker_port=0)
+    first = start_broker(settings)
+    try:
+        record = tmp_path / "tansu.json"
+        assert record.exists() and first.pid is not None
+        # vigil dev killed: nobody stops the broker; the next start finds it.
+        second = start_broker(settings)
+        assert (second.pid, second.bootstrap) == (first.pid, first.bootstrap)
+        assert "outlived the last vigil dev" in capsys.readouterr().out
+        assert second.stop()  # a normal stop ends it and its record
+        assert not record.exists() and not first.running
+    finally:
+        first.stop()
+
+
+def test_a_stale_record_is_not_adopted(tmp_path: Path) -> None:
+    record = tmp_path / "tansu.json"
+    record.write_text(json.dumps({"pid": os.getpid(), "host": "127.0.0.1", "port": 1}))
+    assert TansuBroker.adopt(record) is None  # a live pid that is no broker
+    assert not record.exists()
+    record.write_text("not json")
+    assert TansuBroker.adopt(record) is None
+    assert not record.exists()

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from projections.alerts import list_events, transitions_after
+from projections.alerts import AlertsProjection, list_events, transitions_after
 from schemas.alerts import AlertTransitioned, encode_transition
 from schemas.topics import ALERTS_TOPIC
 
@@ -79,3 +79,31 @@ async def test_transitions_fold_into_alerts_and_replay_without_repeats(
     ]
     everything = await transitions_after(store, "org-a", -1, 100)
     assert [o for o, _ in everything] == [0, 2, 3, 4]  # the repeat at 1 is dropped
+    rows = await store.query(
+        f"SELECT toString(transition_id), count() FROM {store.database}.alert_transitions "
+        "WHERE org_id = 'org-a' GROUP BY transition_id HAVING count() > 1"
+    )
+    assert rows.rows == []  # the repeat was never stored
+
+
+async def test_a_restarted_projection_still_knows_what_it_stored(
+    platform: Any,
+) -> None:
+    """A stream worker killed between sending a transition and saving its state
+    sends it again after the restart: the new projection skips it."""
+    event = fired("0b7e8f7a-2f43-4d1f-9c8f-000000000009", "org-c")
+    value = encode_transition(event)
+    topic = platform.settings.topic(ALERTS_TOPIC)
+    await platform.producer.send(topic, value, key=event.event_id.encode())
+    store = platform.store
+    for _ in range(100):
+        if await list_events(store, "org-c"):
+            break
+        await asyncio.sleep(0.1)
+    restarted = AlertsProjection()
+    await restarted.resumed(store, f"{store.database}.alert_transitions")
+    assert restarted.columns("t", 0, 99, None, value) is None
+    fresh = fired("0b7e8f7a-2f43-4d1f-9c8f-00000000000a", "org-c")
+    row = restarted.columns("t", 0, 100, None, encode_transition(fresh))
+    assert row is not None and row["transition_id"] == [fresh.transition_id]
+    assert restarted.columns("t", 0, 101, None, encode_transition(fresh)) is None

@@ -1,8 +1,9 @@
 """``kill -9`` of the whole ``vigil dev`` process group under ingest load, at random
 moments, then a restart: every acknowledged measurement is in ClickHouse, once.
 
-The embedded broker keeps topics in memory and dies with the group, so this holds
-only because ``vigil dev`` acknowledges a write once ClickHouse has it
+The embedded broker keeps topics in memory. It runs detached and outlives the group,
+so the second kill takes it too (its topics gone): that this holds then is because
+``vigil dev`` acknowledges a write once ClickHouse has it
 (``VIGIL_ACK_AFTER=projection``). The harness is ``bench/crash_ingest.py``, which
 runs more kills and records them (with ``--ack-after kafka`` it loses thousands)."""
 
