@@ -267,8 +267,10 @@ class AlertHub:
                 return status
         return stored
 
-    def connections(self) -> int:
-        """Open streams."""
+    def connections(self, org_id: str | None = None) -> int:
+        """Open streams (of one org)."""
+        if org_id is not None:
+            return len(self.subscribers.get(org_id, ()))
         return sum(len(s) for s in self.subscribers.values())
 
 

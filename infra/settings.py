@@ -29,7 +29,11 @@ class Settings:
     data_dir: Path = _doc(Path(".vigil"), "Where the embedded stack keeps its data.")
     host: str = _doc("127.0.0.1", "Address the API listens on.")
     port: int = _doc(8000, "Port the API listens on.")
-    workers: int = _doc(1, "gunicorn workers (chDB needs exactly 1).")
+    workers: int = _doc(
+        1,
+        "gunicorn API worker processes (chDB stays in the stream worker; each keeps "
+        "its own Idempotency-Key memory, rate-limit counters and backfill progress).",
+    )
     log_level: str = _doc("info", "Log level: debug, info, warning, error.")
     kafka_bootstrap: str = _doc(
         "", "Kafka bootstrap servers; empty starts the embedded Tansu broker."
@@ -152,6 +156,16 @@ class Settings:
     )
     sse_replay_events: int = _doc(
         10_000, "Recent alert events kept in memory for Last-Event-ID replay."
+    )
+    sse_max_streams: int = _doc(
+        10_000,
+        "Live alert streams one API process holds at once; one more is a 503 with "
+        "Retry-After (~26 KiB of memory each).",
+    )
+    sse_max_streams_per_org: int = _doc(
+        1_000,
+        "Live alert streams one org holds on one API process; one more is a 429 "
+        "with Retry-After.",
     )
     # Watchers: inbox, agents, outgoing calls.
     inbox_enabled: bool = _doc(

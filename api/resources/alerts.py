@@ -36,6 +36,7 @@ from schemas.topics import ALERT_COMMANDS_TOPIC
 
 STATUSES = ("active", "acknowledged", "resolved")
 REPLAY_LIMIT = 10_000
+STREAM_RETRY_S = 5  # Retry-After when a stream is refused for a limit
 
 
 def choice_param(req: falcon.asgi.Request, name: str, allowed: tuple[str, ...]) -> Any:
@@ -188,11 +189,14 @@ class AlertStream:
         self.hub = hub
         self.clock = clock
         self.heartbeat_s = settings.sse_heartbeat_s
+        self.max_streams = settings.sse_max_streams
+        self.max_per_org = settings.sse_max_streams_per_org
 
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         who = principal_of(req)
+        self._admit(who.org_id)
         interest = Interest(
             who.org_id,
             choice_param(req, "severity", SEVERITIES),
@@ -209,6 +213,23 @@ class AlertStream:
         resp.set_header("Cache-Control", "no-cache")
         resp.set_header("X-Accel-Buffering", "no")
         resp.sse = self._events(sub, after, who)
+
+    def _admit(self, org_id: str) -> None:
+        """Refuse a stream over the process's or the org's limit (the client
+        retries after a while, as EventSource does on its own)."""
+        if self.hub.connections() >= self.max_streams:
+            raise falcon.HTTPServiceUnavailable(
+                description=f"this server holds {self.max_streams} live streams "
+                "(VIGIL_SSE_MAX_STREAMS); retry shortly",
+                retry_after=STREAM_RETRY_S,
+            )
+        if self.hub.connections(org_id) >= self.max_per_org:
+            raise falcon.HTTPTooManyRequests(
+                description=f"your organization holds {self.max_per_org} live "
+                "streams on this server (VIGIL_SSE_MAX_STREAMS_PER_ORG); close one "
+                "or retry shortly",
+                retry_after=STREAM_RETRY_S,
+            )
 
     @staticmethod
     def _last_event_id(req: falcon.asgi.Request) -> int | None:

@@ -12,9 +12,11 @@ from typing import Any
 
 import falcon.testing
 import httpx
+import jwt
 import orjson
 import pytest
 
+from api.alert_hub import Interest
 from api.app import VigilApp, create_app
 from infra.broker import TansuBroker
 from infra.settings import Settings
@@ -35,6 +37,8 @@ async def api(broker: TansuBroker, data_dir: Path) -> AsyncIterator[Api]:
         cors_origins=f"{ORIGIN}, https://other.example.com",
         metrics_token=METRICS_TOKEN,
         body_timeout_s=BODY_TIMEOUT_S,
+        sse_max_streams=3,
+        sse_max_streams_per_org=2,
     )
     async with falcon.testing.ASGIConductor(create_app(settings)) as conductor:
         yield conductor
@@ -402,3 +406,36 @@ async def test_oversized_body_refused_below_falcon_carries_the_headers(
     assert status == 413 and "request body over" in body["error"]
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["cache-control"] == "no-store"
+
+
+# 7. Live alert streams are bounded per process and per org.
+
+
+def org_of(who: Account) -> str:
+    """The org in the account's access token."""
+    claims: dict[str, Any] = jwt.decode(who.access, options={"verify_signature": False})
+    return str(claims["org"])
+
+
+async def test_live_streams_are_limited_per_org_and_per_process(api: Api) -> None:
+    """Streams held open (subscribed on the app's hub, as an open stream is); the
+    next one over a limit is refused before it starts."""
+    a, b, c = await register(api), await register(api), await register(api)
+    app = api.app
+    assert isinstance(app, VigilApp)
+    hub = app.parts.hub
+    url = "/api/v1/alerts/stream/"
+    held = [hub.subscribe(Interest(org_of(a))) for _ in range(2)]
+    try:
+        third = await api.simulate_get(url, headers=a.auth)  # the org's limit: 2
+        assert third.status_code == 429, third.text
+        assert third.headers["retry-after"] == "5"
+        assert "VIGIL_SSE_MAX_STREAMS_PER_ORG" in third.json["error"]
+        held.append(hub.subscribe(Interest(org_of(b))))  # 3 in all
+        full = await api.simulate_get(url, headers=c.auth)  # the process's: 3
+        assert full.status_code == 503, full.text
+        assert full.headers["retry-after"] == "5" and "error" in full.json
+    finally:
+        for sub in held:
+            hub.unsubscribe(sub)
+    assert hub.connections() == 0
