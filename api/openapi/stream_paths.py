@@ -44,6 +44,7 @@ def _target_branch(kind: str) -> Doc:
 
 
 _THRESHOLD = ("above", "below", "rate_of_change")
+NUMBER: Doc = {"type": "number", "description": "Any finite JSON number."}
 # A position on the alerts topic (Python's int() reads it); empty: none.
 EVENT_ID: Doc = {
     "type": "string",
@@ -59,9 +60,9 @@ RULE_PROPERTIES: Doc = obj(
     site_id=UUID_TEXT,
     quantity_slug=QUANTITY_SLUG,
     condition=choice(*KINDS),
-    threshold=nullable(number(-1e300)),
-    low=nullable(number(-1e300)),
-    high=nullable(number(-1e300)),
+    threshold=nullable(NUMBER),
+    low=nullable(NUMBER),
+    high=nullable(NUMBER),
     hysteresis=nullable(number(0)),
     silence_s=nullable(number(0)),
     severity=nullable(choice(*SEVERITIES)),
@@ -79,15 +80,15 @@ RULE: Doc = {
                 {
                     "properties": {
                         "condition": {"enum": list(_THRESHOLD)},
-                        "threshold": number(-1e300),
+                        "threshold": NUMBER,
                     },
                     "required": ["threshold"],
                 },
                 {
                     "properties": {
                         "condition": {"const": "outside"},
-                        "low": number(-1e300),
-                        "high": number(-1e300),
+                        "low": NUMBER,
+                        "high": NUMBER,
                     },
                     "required": ["low", "high"],
                     "description": "low < high",

@@ -22,11 +22,15 @@ from domain.alerting import KINDS, SEVERITIES
 from domain.entity_state import EntityState
 from schemas import quantities
 
+TARGET_IDS = ("binding_id", "device_id", "field_id", "site_id")
+
 
 def _target(body: Body, state: EntityState, org_id: str) -> RuleTarget:
     """The body's target, each field checked in the domain as soon as it is read
     (so a foreign target is 404 before the definition is looked at)."""
     kind = body.choice("target_type", TARGETS, default="binding") or "binding"
+    for name in TARGET_IDS:  # given but not used by this kind: still a UUID
+        body.uuid(name)
 
     def read(name: str) -> str | None:
         if name == "quantity_slug":

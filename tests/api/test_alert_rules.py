@@ -108,6 +108,17 @@ async def test_bad_rules_name_the_field(api: Api) -> None:
             },
             "severity",
         ),
+        (  # an id this kind of target does not use must still be one
+            {
+                "name": "n",
+                "target_type": "org_quantity",
+                "quantity_slug": "co2.ppm",
+                "device_id": "g28ff099-86cc-186d-b7be-8e1e96adb6f8",
+                "condition": "above",
+                "threshold": 1,
+            },
+            "device_id",
+        ),
     ]
     for body, field in cases:
         r = await api.simulate_post("/api/v1/alerts/rules/", json=body, headers=a.auth)
