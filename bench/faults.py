@@ -402,6 +402,18 @@ class Tally:
     seconds: float = 0.0
 
     @property
+    def skipped_by_agents(self) -> int:
+        """Work an agent never did: a crossing never evaluated (the transitions
+        that should follow it are missing, none is extra) and a mail without its
+        action. Seen after a stream worker's restart: Faust's consumer, at the
+        rebalance that follows, commits past records it had fetched and dropped
+        (issue 14)."""
+        skipped = self.mails_without_action
+        if self.transitions_missing and not self.transitions_extra:
+            skipped += self.transitions_missing
+        return skipped
+
+    @property
     def broken(self) -> int:
         return sum(
             (

@@ -11,12 +11,14 @@ once it has been quiet a while (:class:`infra.consumer.Pace`). Registered as the
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from faust.transport.drivers import aiokafka as driver
 
 from infra.consumer import Pace, set_fetch_wait
 
+log = logging.getLogger(__name__)
 FETCH_MAX_WAIT_MS = 10
 
 
@@ -43,7 +45,23 @@ class ConsumerThread(driver.AIOKafkaConsumerThread):
 
 
 class Consumer(driver.Consumer):
-    """Faust's consumer on :class:`ConsumerThread`."""
+    """Faust's consumer on :class:`ConsumerThread`, saying when it skips records.
+
+    Faust treats a jump in the offsets it reads as a gap and later commits past
+    it; after a stream worker restart such a jump has skipped records no agent
+    saw (issue 14), so each one is logged as a warning."""
+
+    async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
+        log.warning(
+            "Faust read %s[%s] from offset %s on: offsets %s-%s were not handed "
+            "to the agents",
+            tp.topic,
+            tp.partition,
+            offset_to,
+            offset_from,
+            offset_to - 1,
+        )
+        await super()._add_gap(tp, offset_from, offset_to)
 
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
