@@ -329,9 +329,10 @@ async def test_tool_test_fires_a_signed_sample_at_a_real_webhook(
     assert json.loads(body)["arguments"] == {"message": "Test from Vigil"}
 
 
-async def test_digest_mails_the_email_channels_through_the_outbox(
-    api: falcon.testing.ASGIConductor, data_dir: Path
-) -> None:
+async def digest_watcher(
+    api: falcon.testing.ASGIConductor,
+) -> tuple[Account, dict[str, Any]]:
+    """A new account's watcher with one email channel, me@example.com."""
     who = await register(api)
     w = await watcher(api, who, name=f"Digest {uuid.uuid4().hex[:6]}")
     await api.simulate_post(
@@ -339,6 +340,13 @@ async def test_digest_mails_the_email_channels_through_the_outbox(
         json={"type": "email", "destination": "me@example.com"},
         headers=who.auth,
     )
+    return who, w
+
+
+async def test_digest_mails_the_email_channels_through_the_outbox(
+    api: falcon.testing.ASGIConductor, data_dir: Path
+) -> None:
+    who, w = await digest_watcher(api)
     r = await api.simulate_post(f"/api/watchers/{w['id']}/digest", headers=who.auth)
     assert r.status_code == 200
     digest = r.json["digest"]
@@ -354,13 +362,7 @@ async def test_digest_mails_the_email_channels_through_the_outbox(
 async def test_a_digest_that_cannot_be_mailed_says_so_instead_of_failing(
     api: falcon.testing.ASGIConductor, data_dir: Path
 ) -> None:
-    who = await register(api)
-    w = await watcher(api, who, name=f"Digest {uuid.uuid4().hex[:6]}")
-    await api.simulate_post(
-        f"/api/watchers/{w['id']}/channels",
-        json={"type": "email", "destination": "me@example.com"},
-        headers=who.auth,
-    )
+    who, w = await digest_watcher(api)
     outbox = data_dir / "outbox.mbox"
     kept = data_dir / "outbox.kept"
     if outbox.exists():
