@@ -24,8 +24,8 @@ reads ClickHouse directly (chDB). The invariants:
 - measurements: every acknowledged (202) measurement is stored, and none twice;
 - alerts: every alert transition is projected once (no ``transition_id`` twice),
   and the rule's transitions are exactly the crossings of the values that were
-  stored for its binding, in order (``active`` on each 0 -> 100, ``resolved`` on each
-  100 -> 0): none lost, none extra;
+  stored for its binding (``active`` at each 0 -> 100, ``resolved`` at each
+  100 -> 0, matched by status and the value's time): none missing, none extra;
 - mails: every mail the inbox accepted (250) is stored once, and has one thread
   message and one ``email_received`` invocation;
 - entities: every site acknowledged (201) is listed afterwards.
@@ -454,41 +454,35 @@ def count(data_dir: Path, load: Load, rule_id: str, tally: Tally) -> None:
         tally.measurements_acked = len(load.acked)
         tally.measurements_lost = len(load.acked - set(stored))
         tally.measurements_twice = len(stored) - len(set(stored))
-        values = [
-            float(r[0])
-            for r in _rows(
-                store,
-                "SELECT value FROM vigil.measurements "
-                "WHERE binding_id = toUUID({b:String}) ORDER BY ts",
-                b=load.alerting[0],
-            )
-        ]
-        expected, state = [], "resolved"
-        for v in values:
-            if v > 50 and state == "resolved":
-                expected.append(state := "active")
-            elif v <= 50 and state == "active":
-                expected.append(state := "resolved")
+        values = _rows(
+            store,
+            "SELECT value, toUnixTimestamp64Micro(ts) FROM vigil.measurements "
+            "WHERE binding_id = toUUID({b:String}) ORDER BY ts",
+            b=load.alerting[0],
+        )
+        # Each crossing, by its status and the time of the value that made it.
+        expected: Counter[tuple[str, int]] = Counter()
+        state = "resolved"
+        for value, ts in values:
+            if float(value) > 50 and state == "resolved":
+                state = "active"
+                expected[(state, int(ts))] += 1
+            elif float(value) <= 50 and state == "active":
+                state = "resolved"
+                expected[(state, int(ts))] += 1
         rows = _rows(
             store,
-            "SELECT toString(transition_id), status FROM vigil.alert_transitions "
-            "WHERE rule_id = {r:String} ORDER BY at, alert_seq",
+            "SELECT toString(transition_id), status, toUnixTimestamp64Micro(at) "
+            "FROM vigil.alert_transitions WHERE rule_id = {r:String}",
             r=rule_id,
         )
         ids = Counter(r[0] for r in rows)
         tally.transitions = len(ids)
         tally.transitions_twice = sum(n - 1 for n in ids.values())
-        seen_once, got = set(), []
-        for tid, status in rows:
-            if tid not in seen_once:
-                seen_once.add(tid)
-                got.append(status)
-        tally.crossings = len(expected)
-        common = 0
-        while common < min(len(got), len(expected)) and got[common] == expected[common]:
-            common += 1
-        tally.transitions_missing = len(expected) - common
-        tally.transitions_extra = len(got) - common
+        got = Counter({(status, int(at)) for _, status, at in rows})
+        tally.crossings = sum(expected.values())
+        tally.transitions_missing = sum((expected - got).values())
+        tally.transitions_extra = sum((got - expected).values())
         mails = _rows(
             store,
             "SELECT message_id, mail_id FROM vigil.watcher_mails",
