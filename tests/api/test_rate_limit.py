@@ -1,18 +1,11 @@
 from __future__ import annotations
 
 from api.rate_limit import RateLimiter, retry_after
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import ManualClock
 
 
 def test_burst_then_refusal_then_refill() -> None:
-    clock = Clock()
+    clock = ManualClock()
     limiter = RateLimiter(rate=2, burst=3, clock=clock)
     assert [limiter.take("k") for _ in range(3)] == [0, 0, 0]
     wait = limiter.take("k")
@@ -22,7 +15,7 @@ def test_burst_then_refusal_then_refill() -> None:
 
 
 def test_keys_are_limited_apart() -> None:
-    limiter = RateLimiter(rate=1, burst=1, clock=Clock())
+    limiter = RateLimiter(rate=1, burst=1, clock=ManualClock())
     assert limiter.take("a") == 0
     assert limiter.take("a") > 0
     assert limiter.take("b") == 0

@@ -5,18 +5,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from infra.consumer import Pace, set_fetch_wait
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import ManualClock
 
 
 def test_a_quiet_consumer_asks_rarely_and_a_busy_one_quickly() -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     pace = Pace(5, 100, linger_s=2.0, clock=clock)
     assert pace.wait_ms() == 100  # nothing came yet
     pace.touch()
@@ -28,7 +21,7 @@ def test_a_quiet_consumer_asks_rarely_and_a_busy_one_quickly() -> None:
 
 
 def test_an_open_stream_keeps_it_quick_until_it_closes() -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     pace = Pace(5, 100, linger_s=1.0, clock=clock)
     pace.enter()
     pace.enter()

@@ -3,14 +3,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from projections.sink import Batch, BatchingSink, batch_token
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import ManualClock
 
 
 def col(*values: int) -> dict[str, list[int]]:
@@ -18,7 +11,7 @@ def col(*values: int) -> dict[str, list[int]]:
 
 
 def test_partition_is_due_when_full() -> None:
-    sink = BatchingSink(max_rows=3, max_age_s=10, clock=Clock())
+    sink = BatchingSink(max_rows=3, max_age_s=10, clock=ManualClock())
     sink.add(0, 5, col(1, 2))
     assert sink.due() == []
     sink.add(0, 6, col(3))
@@ -26,7 +19,7 @@ def test_partition_is_due_when_full() -> None:
 
 
 def test_partition_is_due_when_old() -> None:
-    clock = Clock()
+    clock = ManualClock()
     sink = BatchingSink(max_rows=100, max_age_s=0.2, clock=clock)
     sink.add(1, 0, col(1))
     clock.now = 0.1
@@ -36,7 +29,7 @@ def test_partition_is_due_when_old() -> None:
 
 
 def test_batch_covers_offset_range_and_token_names_it() -> None:
-    sink = BatchingSink(max_rows=100, max_age_s=1, clock=Clock())
+    sink = BatchingSink(max_rows=100, max_age_s=1, clock=ManualClock())
     sink.add(2, 10, col(1))
     sink.add(2, 11, None)
     sink.add(2, 12, {"v": [2, 3]})
@@ -49,7 +42,7 @@ def test_batch_covers_offset_range_and_token_names_it() -> None:
 
 
 def test_partitions_are_buffered_apart() -> None:
-    sink = BatchingSink(max_rows=2, max_age_s=1, clock=Clock())
+    sink = BatchingSink(max_rows=2, max_age_s=1, clock=ManualClock())
     sink.add(0, 1, col(1))
     sink.add(1, 1, col(1, 2))
     assert sink.due() == [1]
@@ -61,7 +54,7 @@ def test_partitions_are_buffered_apart() -> None:
 
 def test_arrow_blocks_are_buffered_and_written_as_one_chunk() -> None:
     schema = pa.schema([("v", pa.int64())])
-    sink = BatchingSink(max_rows=4, max_age_s=1, clock=Clock())
+    sink = BatchingSink(max_rows=4, max_age_s=1, clock=ManualClock())
     sink.add(0, 1, pa.record_batch([pa.array([1, 2])], schema=schema))
     sink.add(0, 2, None)
     sink.add(0, 3, pa.record_batch([pa.array([], pa.int64())], schema=schema))
@@ -76,7 +69,7 @@ def test_arrow_blocks_are_buffered_and_written_as_one_chunk() -> None:
 
 def test_python_columns_make_the_same_table() -> None:
     schema = pa.schema([("v", pa.int64())])
-    sink = BatchingSink(max_rows=100, max_age_s=1, clock=Clock())
+    sink = BatchingSink(max_rows=100, max_age_s=1, clock=ManualClock())
     sink.add(0, 1, col(1, 2))
     batch = sink.take(0)
     assert batch is not None
